@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ServiceConfig(AppConfig):
+    name = "kehu.service"
+    label = "service"
