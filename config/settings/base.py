@@ -137,7 +137,13 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "static", *([BASE_DIR / "node_modules"] if (BASE_DIR / "node_modules").exists() else [])]
+# Front-end libraries come from the npm registry at set-up (package.json) and are served by the app: no CDN.
+# Only their built files are exposed, under static/vendor/<name>/.
+_NPM_DIST = {"echarts": BASE_DIR / "node_modules" / "echarts" / "dist"}
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    *[(f"vendor/{name}", path) for name, path in _NPM_DIST.items() if path.exists()],
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
