@@ -137,6 +137,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start-up when it is missing
 # Front-end libraries come from the npm registry at set-up (package.json) and are served by the app: no CDN.
 # Only their built files are exposed, under static/vendor/<name>/.
 _NPM_DIST = {"echarts": BASE_DIR / "node_modules" / "echarts" / "dist"}
