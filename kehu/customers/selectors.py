@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import F, Lookup, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from pypinyin import Style, pinyin
 
 from kehu.core.errors import ScopeError
 from kehu.customers.models import (
@@ -66,30 +71,175 @@ def customer_get_for_actor(*, actor: User, pk: int, for_update: bool = False) ->
     return customer
 
 
+# --- one-box search -------------------------------------------------------------------------------------
+# Trigram indexes (PostgreSQL pg_trgm GIN, SQLite FTS5 trigram; migration customers 0002) need ≥3 characters.
+# Shorter Chinese queries are narrowed through the indexed pinyin key first (腾讯 → "tengxun", every reading of
+# each character) and then checked against the names themselves, so they never scan a million rows.
+_TRIGRAM_MIN = 3
+_MAX_PINYIN_VARIANTS = 16
+_MAX_PHONE_MATCHES = 500
+_FTS_TABLE = "customers_customer_fts"
+_FTS_TEXT_COLUMNS = ("name", "short_name")
+
+
+class _ILike(Lookup):
+    """Case-insensitive LIKE that PostgreSQL serves from a gin_trgm_ops index (Django's icontains uses UPPER())."""
+
+    lookup_name = "kehu_ilike"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        op = "ILIKE" if connection.vendor == "postgresql" else "LIKE"
+        return f"{lhs} {op} {rhs} ESCAPE '\\'", [*lhs_params, *rhs_params]
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _contains_q(field_name: str, value: str) -> Q:
+    return Q(_ILike(F(field_name), f"%{_like_escape(value)}%"))
+
+
+def _prefix_q(field_name: str, value: str) -> Q:
+    """Prefix match that uses a btree: PostgreSQL has Django's varchar_pattern_ops `_like` indexes for LIKE 'x%';
+    SQLite's LIKE is case-insensitive and cannot use a BINARY index, so ask for the equivalent range."""
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field_name}__gte": value, f"{field_name}__lt": value + "\U0010ffff"})
+    return Q(**{f"{field_name}__startswith": value})
+
+
+def _fts_q(columns: tuple[str, ...], value: str) -> Q:
+    """SQLite: rows whose columns contain `value` (≥3 characters), answered by the FTS5 trigram table."""
+    _sqlite_fts_ensure()
+    phrase = '"' + value.replace('"', '""') + '"'
+    match = "{" + " ".join(columns) + "} : " + phrase
+    # The table name is a constant and the user's text travels as a bound parameter.
+    sql = f"SELECT rowid FROM {_FTS_TABLE} WHERE {_FTS_TABLE} MATCH %s"  # noqa: S608
+    return Q(pk__in=RawSQL(sql, [match]))  # noqa: S611
+
+
+def _text_q(columns: tuple[str, ...], value: str) -> Q:
+    """Any of `columns` contains `value` (case-insensitive), through the trigram index when it can."""
+    if connection.vendor == "sqlite" and len(value) >= _TRIGRAM_MIN:
+        return _fts_q(columns, value)
+    result = Q()
+    for col in columns:
+        result |= _contains_q(col, value)
+    return result
+
+
+@lru_cache(maxsize=4096)
+def _char_readings(ch: str) -> tuple[str, ...]:
+    readings = pinyin(ch, style=Style.NORMAL, heteronym=True, errors=lambda s: list(s))
+    return tuple(dict.fromkeys(r.lower() for r in (readings[0] if readings else [ch]) if r)) or (ch,)
+
+
+def _pinyin_variants(text: str) -> list[str] | None:
+    """Every pinyin spelling the name key may hold for `text` (polyphones: 行 → xing/hang), or None if too many."""
+    variants = [""]
+    for ch in text:
+        if not ch.isalnum():
+            continue
+        readings = _char_readings(ch) if _CJK.match(ch) else (ch.lower(),)
+        variants = [v + r for v in variants for r in readings]
+        if len(variants) > _MAX_PINYIN_VARIANTS:
+            return None
+    return variants
+
+
+def _chinese_q(value: str) -> Q:
+    names = _text_q(_FTS_TEXT_COLUMNS, value)
+    if len(value) >= _TRIGRAM_MIN:
+        return names
+    # 1–2 characters: the trigram index cannot answer LIKE '%腾讯%'. Narrow through the pinyin key (indexed,
+    # "tengxun" is long enough), then keep the rows whose names really contain the characters.
+    variants = _pinyin_variants(value)
+    if not variants or any(len(v) < _TRIGRAM_MIN for v in variants):
+        return names  # rare (e.g. 额 → "e"): the plain scan
+    narrowed = Q()
+    for v in variants:
+        narrowed |= _text_q(("name_pinyin",), v)
+    return narrowed & names
+
+
+def _code_q(value: str) -> Q:
+    return Q(code__in=sorted({value, value.upper()}))
+
+
 def search_filter(query: str) -> Q:
-    """One box: name or short name substring, full pinyin, pinyin initials, credit code, customer code, phone."""
-    q = (query or "").strip()
+    """One box: name or short name substring, full pinyin, pinyin initials, credit code, customer code, phone.
+
+    Every path is answered from an index on PostgreSQL and on SQLite (see migration customers 0002).
+    """
+    q = unicodedata.normalize("NFKC", query or "").strip()
+    q = re.sub(r"\s+", " ", q)
     if not q:
         return Q()
     if _CJK.search(q):
-        return Q(name__contains=q) | Q(short_name__contains=q)
+        return _chinese_q(q)
     upper = q.upper()
+    compact = q.replace(" ", "")
     if _USCC_LIKE.match(upper) and any(ch.isdigit() for ch in upper) and any(ch.isalpha() for ch in upper):
-        return Q(uscc__startswith=upper) | Q(code__iexact=q)
-    if _DIGITS.match(q):
-        phone = normalize_phone(q)
-        digits_q = Q(code__contains=q) | Q(uscc__startswith=upper)
-        if len(phone) >= 7:
-            digits_q |= Exists(Contact.objects.filter(customer=OuterRef("pk"), mobile__startswith=phone))
-            digits_q |= Exists(Contact.objects.filter(customer=OuterRef("pk"), phone__contains=phone))
-        return digits_q
-    if _ASCII_LETTERS.match(q):
-        low = q.lower()
-        return (
-            Q(name_initials__contains=low) | Q(name_pinyin__contains=low) | Q(code__iexact=q)
-            | Q(name__icontains=q)
+        # A credit code (or its first 15–17 characters) or a customer code.
+        found = Q(uscc=upper) if len(upper) == 18 else _prefix_q("uscc", upper)
+        return found | _code_q(q)
+    if _DIGITS.match(compact):
+        phone = normalize_phone(compact)
+        digits = re.sub(r"\D", "", phone)
+        found = _code_q(q) | _prefix_q("uscc", upper)
+        if len(digits) >= _TRIGRAM_MIN:
+            found |= _text_q(("code",), digits)
+        if len(digits) >= 7:
+            # Resolved to ids first: an EXISTS inside an OR would make both databases scan every customer.
+            ids = list(
+                Contact.objects.filter(_prefix_q("mobile", digits) | Q(phone__in=sorted({phone, compact})))
+                .values_list("customer_id", flat=True).distinct()[:_MAX_PHONE_MATCHES]
+            )
+            if ids:
+                found |= Q(pk__in=ids)
+        return found
+    if _ASCII_LETTERS.match(compact):
+        low = compact.lower()
+        found = _code_q(q) | _text_q(("name_initials", "name_pinyin"), low)
+        if len(compact) >= _TRIGRAM_MIN:
+            found |= _text_q(_FTS_TEXT_COLUMNS, q)  # Latin words in names (ABC化工)
+        return found
+    return _text_q((*_FTS_TEXT_COLUMNS, "code"), q) | _code_q(q)
+
+
+def customer_count_bounded(qs: QuerySet, limit: int = 1000) -> tuple[int, bool]:
+    """(count, more): counts at most `limit` rows, so a list page never counts a million.
+
+    The UI shows `1000+` when `more` is true.
+    """
+    n = qs.order_by()[: limit + 1].count()
+    return min(n, limit), n > limit
+
+
+_fts_checked = False
+
+
+def _sqlite_fts_ensure() -> None:
+    """Re-create the FTS5 sync triggers if a later SQLite table rebuild (ALTER via Django's table remake)
+    dropped them, and rebuild the index so that search never silently misses rows. Once per process."""
+    global _fts_checked
+    if _fts_checked or connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name LIKE 'customers_customer_fts_%'"
         )
-    return Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code__icontains=q)
+        (n,) = cur.fetchone()
+        if n < 3:
+            import importlib
+
+            mig = importlib.import_module("kehu.customers.migrations.0002_search_indexes")
+            for sql in mig.SQLITE_FORWARD:
+                cur.execute(sql)
+    _fts_checked = True
 
 
 @dataclass
