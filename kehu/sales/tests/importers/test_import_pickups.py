@@ -1,0 +1,158 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from kehu.sales.importers import import_pickups
+from kehu.sales.models import Pickup
+from kehu.sales.tests.conftest import row
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def reasons(result):
+    return {(e.line, e.column): e.reason for e in result.errors}
+
+
+def test_a_clean_file_is_loaded_with_units_converted(catalogue, customers, write_csv):
+    path = write_csv([row("R1"), row("R2", product="GAS-92", qty="1,000", unit="升", amount="7950", day="2024/3/2"),
+                      row("R3", product="CEM-PO425-B", qty="200", unit="袋", amount="5000", day="2024年3月5日",
+                          wh="")])
+    result = import_pickups(path, source="erp")
+    assert result.ok, result.errors
+    assert result.inserted == 3
+    by_ref = {p.source_ref: p for p in Pickup.objects.all()}
+    assert by_ref["R1"].base_quantity == Decimal("10.000") and by_ref["R1"].unit == "t"
+    assert by_ref["R2"].base_quantity == Decimal("0.725")
+    assert by_ref["R3"].base_quantity == Decimal("10.000")
+    assert by_ref["R3"].warehouse is None and by_ref["R1"].warehouse.code == "JN-01"
+    assert by_ref["R2"].picked_on.isoformat() == "2024-03-02"
+
+
+def test_loading_the_same_file_twice_adds_nothing(catalogue, customers, write_csv):
+    path = write_csv([row("R1"), row("R2")])
+    assert import_pickups(path).inserted == 2
+    again = import_pickups(path)
+    assert again.ok and again.inserted == 0 and again.skipped == 2
+    assert Pickup.objects.count() == 2
+
+
+def test_one_bad_row_rejects_the_whole_file(catalogue, customers, write_csv):
+    path = write_csv([row("R1"), row("R2", qty="-5")])
+    result = import_pickups(path)
+    assert not result.ok
+    assert reasons(result) == {(3, "数量"): "数量不能为负数"}
+    assert Pickup.objects.count() == 0
+
+
+@pytest.mark.parametrize(("kwargs", "column", "reason"), [
+    ({"customer": "NOPE"}, "客户编码", "客户编码不存在"),
+    ({"customer": ""}, "客户编码", "客户编码为空"),
+    ({"customer": "C003"}, "客户编码", "客户不是正式客户（当前状态：暂停业务），不得提货"),
+    ({"product": "XX"}, "产品编码", "产品编码不存在"),
+    ({"product": ""}, "产品编码", "产品编码为空"),
+    ({"qty": ""}, "数量", "数量为空"),
+    ({"qty": "abc"}, "数量", "数量不是有效数字（最多15位整数、3位小数）"),
+    ({"qty": "1.2345"}, "数量", "数量不是有效数字（最多15位整数、3位小数）"),
+    ({"qty": "0"}, "数量", "数量必须大于0"),
+    ({"qty": "-0.001"}, "数量", "数量不能为负数"),
+    ({"unit": "箱"}, "单位", "无法识别的单位（可用：吨/t、千克/kg、升/L、袋、元）"),
+    ({"unit": "升"}, "单位", "单位与产品不符：产品“线性低密度聚乙烯”按“t”计量，且未设置该单位的折算"),
+    ({"amount": ""}, "金额", "金额为空"),
+    ({"amount": "12.345"}, "金额", "金额不是有效数字（最多2位小数）"),
+    ({"amount": "-1"}, "金额", "金额不能为负数"),
+    ({"day": ""}, "提货日期", "提货日期为空"),
+    ({"day": "2024-02-30"}, "提货日期", "提货日期无效（格式如 2024-03-15）"),
+    ({"day": "2024-13-01"}, "提货日期", "提货日期无效（格式如 2024-03-15）"),
+    ({"day": "15/03/2024"}, "提货日期", "提货日期无效（格式如 2024-03-15）"),
+    ({"day": "1999-12-31"}, "提货日期", "提货日期早于 2000-01-01"),
+    ({"wh": "NOWHERE"}, "库点", "库点不存在"),
+    ({"ref": ""}, "单据号", "单据号为空"),
+    ({"ref": "X" * 65}, "单据号", "单据号超过64个字符"),
+])
+def test_each_bad_value_is_reported_with_line_column_and_reason(catalogue, customers, write_csv, kwargs, column,
+                                                                reason):
+    path = write_csv([row("OK1"), row(**{"ref": "BAD", **kwargs})])
+    result = import_pickups(path)
+    assert not result.ok
+    assert reasons(result) == {(3, column): reason}
+    assert result.error_count == 1
+
+
+@pytest.mark.parametrize(("kwargs", "expected"), [
+    ({"qty": "0.001"}, Decimal("0.001")),
+    ({"qty": "999999999999999"}, Decimal("999999999999999")),
+    ({"qty": " 12 ", "unit": " t "}, Decimal("12")),
+    ({"unit": ""}, Decimal("10")),
+    ({"unit": "kg", "qty": "1500"}, Decimal("1.5")),
+    ({"amount": "¥1,234.50"}, Decimal("10")),
+    ({"day": "20240229"}, Decimal("10")),
+    ({"day": "2000-01-01"}, Decimal("10")),
+    ({"amount": "0"}, Decimal("10")),
+    ({"ref": "X" * 64}, Decimal("10")),
+])
+def test_values_at_the_edge_are_accepted(catalogue, customers, write_csv, kwargs, expected):
+    path = write_csv([row(**{"ref": "EDGE", **kwargs})])
+    result = import_pickups(path)
+    assert result.ok, result.errors
+    assert Pickup.objects.get().base_quantity == expected
+
+
+def test_todays_date_is_accepted_and_tomorrow_refused(catalogue, customers, write_csv):
+    today = timezone.localdate()
+    path = write_csv([row("T0", day=today.isoformat()), row("T1", day=(today + timedelta(days=1)).isoformat())])
+    result = import_pickups(path)
+    assert reasons(result) == {(3, "提货日期"): "提货日期晚于今天"}
+
+
+def test_duplicate_reference_within_the_file_names_the_first_line(catalogue, customers, write_csv):
+    path = write_csv([row("R1"), row("R2"), row("R1")])
+    result = import_pickups(path)
+    assert reasons(result) == {(4, "单据号"): "单据号与第2行重复"}
+
+
+def test_every_bad_row_is_reported_not_just_the_first(catalogue, customers, write_csv):
+    path = write_csv([row("R1", qty="x"), row("R2"), row("R3", customer="NOPE", amount="-1")])
+    result = import_pickups(path)
+    assert result.error_count == 2
+    assert reasons(result) == {(2, "数量"): "数量不是有效数字（最多15位整数、3位小数）",
+                               (4, "客户编码"): "客户编码不存在", (4, "金额"): "金额不能为负数"}
+
+
+def test_missing_required_column_is_a_header_error(catalogue, customers, write_csv):
+    path = write_csv([["C001", "PE-LLDP", "1"]], header=["客户编码", "产品编码", "数量"])
+    result = import_pickups(path)
+    assert not result.ok
+    assert {e.reason for e in result.errors} == {"缺少必填列“金额”", "缺少必填列“提货日期”", "缺少必填列“单据号”"}
+
+
+def test_gbk_encoded_csv_from_excel_is_read(catalogue, customers, write_csv):
+    path = write_csv([row("GBK1", name="济南客户")], encoding="gbk")
+    result = import_pickups(path)
+    assert result.ok, result.errors
+
+
+def test_columns_in_any_order_and_english_aliases(catalogue, customers, write_csv):
+    header = ["source_ref", "amount", "picked_on", "quantity", "product_code", "customer_code"]
+    path = write_csv([["E1", "100", "2024-01-02", "3", "PE-LLDP", "C001"]], header=header)
+    result = import_pickups(path)
+    assert result.ok, result.errors
+    assert Pickup.objects.get().quantity == Decimal("3")
+
+
+def test_blank_rows_are_ignored_and_line_numbers_stay_true(catalogue, customers, write_csv):
+    path = write_csv([row("R1"), ["", "", "", "", "", "", "", "", ""], row("R2", qty="bad")])
+    result = import_pickups(path)
+    assert reasons(result) == {(4, "数量"): "数量不是有效数字（最多15位整数、3位小数）"}
+
+
+def test_empty_file_is_rejected(catalogue, customers, write_csv):
+    assert not import_pickups(write_csv([])).ok
+
+
+def test_fuel_card_is_measured_in_yuan(catalogue, customers, write_csv):
+    path = write_csv([row("K1", product="CARD-ANON", qty="5000", unit="元", amount="5000")])
+    result = import_pickups(path)
+    assert result.ok, result.errors
+    assert Pickup.objects.get().base_quantity == Decimal("5000")
