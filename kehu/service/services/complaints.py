@@ -1,0 +1,423 @@
+"""Complaints (000 第十二条; 001 第十九条): intake, deadline in working days, pause, investigation,
+escalation, resolution, follow-up call and reopening. Every step is logged on the complaint and on the
+customer's archive timeline."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from kehu.core.errors import ServiceError
+from kehu.core.permissions import require_perm
+from kehu.customers.selectors import customer_get_for_actor
+from kehu.customers.validators import validate_document_file
+from kehu.org.models import OrgUnit, User
+from kehu.service.models import (
+    OPEN_STATUSES,
+    Complaint,
+    ComplaintAttachment,
+    ComplaintChannel,
+    ComplaintFollowUp,
+    ComplaintMeeting,
+    ComplaintPause,
+    ComplaintSeverity,
+    ComplaintStatus,
+    ComplaintStep,
+    Responsibility,
+    Satisfaction,
+)
+from kehu.service.pack import service_rules
+from kehu.service.services.common import archive, moment, now
+from kehu.workdays.calendar import CalendarYearMissing, add_working_time, working_deadline, working_time_between
+
+logger = logging.getLogger(__name__)
+
+
+def _log(complaint: Complaint, actor, kind: str, summary: str, detail: str = "", *, to_archive: bool = True) -> None:
+    ComplaintStep.objects.create(complaint=complaint, actor=actor, kind=kind, summary=summary[:300], detail=detail)
+    if to_archive:
+        archive(complaint.customer, actor, f"complaint.{kind}", f"投诉 {complaint.code}：{summary}", detail,
+                complaint_id=complaint.pk)
+
+
+def _get(actor, complaint_id: int, *, for_update: bool = True) -> Complaint:
+    from kehu.service.selectors import complaint_queryset_for_actor
+
+    qs = complaint_queryset_for_actor(actor)
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    complaint = qs.filter(pk=complaint_id).select_related("customer").first()
+    if complaint is None:
+        from kehu.core.errors import ScopeError
+
+        raise ScopeError("投诉不存在，或不在您的管理范围内。")
+    return complaint
+
+
+def _next_code(received: datetime) -> str:
+    day = timezone.localtime(received).strftime("%Y%m%d")
+    prefix = f"TS{day}-"
+    last = (Complaint.objects.filter(code__startswith=prefix).order_by("-code").values_list("code", flat=True)
+            .first())
+    n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{n:03d}"
+
+
+def _hours_for(complaint: Complaint):
+    return service_rules(complaint.pack or None).hours
+
+
+def _compute_due(complaint: Complaint, start: datetime, days: int) -> None:
+    """Set due_at from `start`; a year without calendar data leaves due_at empty and says so (never a guess)."""
+    try:
+        complaint.due_at = working_deadline(start=start, amount=days, counting=complaint.counting,
+                                            hours=_hours_for(complaint))
+        complaint.deadline_error = ""
+    except CalendarYearMissing as exc:
+        complaint.due_at = None
+        complaint.deadline_error = str(exc)[:300]
+        logger.warning("complaint %s: %s", complaint.code, exc)
+
+
+def _require_open(complaint: Complaint) -> None:
+    if complaint.status not in OPEN_STATUSES:
+        raise ServiceError(f"投诉已处于“{complaint.get_status_display()}”状态，不能执行此操作。", code="state")
+
+
+@transaction.atomic
+def complaint_register(
+    *, actor: User, customer_id: int | None, complaint_type: str, description: str,
+    severity: str = ComplaintSeverity.GENERAL, channel: str = ComplaintChannel.PHONE,
+    received_at: datetime | None = None, contact_name: str = "", contact_phone: str = "",
+    department_id: int | None = None, attachments=(), pack: str | None = None,
+) -> Complaint:
+    """登记投诉. The deadline counts from the moment it was received (Asia/Shanghai)."""
+    require_perm(actor, "service.add_complaint", "您没有登记客户投诉的权限。")
+    rules = service_rules(pack)
+    errors: dict[str, list[str]] = {}
+    if not customer_id:
+        errors["customer"] = ["请选择投诉的客户。"]
+    if not complaint_type:
+        errors["complaint_type"] = ["请选择投诉类型。"]
+    elif rules.type_name(complaint_type) is None:
+        errors["complaint_type"] = [f"未知的投诉类型：{complaint_type}（政策包 {rules.pack} 中没有）。"]
+    if not (description or "").strip():
+        errors["description"] = ["请填写投诉内容。"]
+    if severity not in ComplaintSeverity.values:
+        errors["severity"] = ["请选择投诉性质。"]
+    if channel not in ComplaintChannel.values:
+        errors["channel"] = ["请选择受理渠道。"]
+    try:
+        received = moment(received_at, "received_at", label="受理时间")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        received = None
+    if errors:
+        raise ValidationError(errors)
+    customer = customer_get_for_actor(actor=actor, pk=customer_id)
+    department = OrgUnit.objects.filter(pk=department_id).first() if department_id else None
+    spec = rules.deadlines[severity]
+    complaint = Complaint(
+        code=_next_code(received), customer=customer, channel=channel, complaint_type=complaint_type,
+        type_name=rules.type_name(complaint_type), severity=severity, description=description.strip(),
+        contact_name=contact_name.strip(), contact_phone=contact_phone.strip(), received_at=received,
+        received_by=actor, department=department, pack=rules.pack, deadline_code=spec.code,
+        deadline_days=spec.days, counting=spec.counting, deadline_article=spec.article,
+    )
+    _compute_due(complaint, received, spec.days)
+    complaint.save()
+    for upload in attachments or ():
+        _attach(complaint, actor, upload)
+    _log(complaint, actor, "registered",
+         f"受理{complaint.get_channel_display()}投诉（{complaint.type_name}，{complaint.get_severity_display()}）",
+         f"处理时限 {spec.days} 个工作日（{spec.article}）" + (
+             f"，期限 {timezone.localtime(complaint.due_at):%Y-%m-%d %H:%M}" if complaint.due_at else
+             f"；{complaint.deadline_error}"))
+    if rules.same_day_report:
+        # 001 第十九条一: 当日上报市场营销部负责人、质检部负责人和相关责任部门.
+        complaint.reported_at = now()
+        complaint.reported_to = rules.report_to + (f"、{department.name}" if department else "")
+        complaint.save(update_fields=["reported_at", "reported_to"])
+        _log(complaint, actor, "reported", f"当日上报：{complaint.reported_to}", "001 第十九条一")
+    return complaint
+
+
+def _attach(complaint: Complaint, actor, upload) -> ComplaintAttachment:
+    try:
+        validate_document_file(upload, max_bytes=settings.KEHU_MAX_ATTACHMENT_BYTES)
+    except ValidationError as exc:
+        raise ValidationError({"attachments": exc.messages}) from exc
+    return ComplaintAttachment.objects.create(complaint=complaint, title=getattr(upload, "name", "附件")[:100],
+                                              file=upload, size=upload.size, uploaded_by=actor)
+
+
+@transaction.atomic
+def complaint_attachment_add(*, actor: User, complaint_id: int, file) -> ComplaintAttachment:
+    require_perm(actor, "service.change_complaint", "您没有处理客户投诉的权限。")
+    complaint = _get(actor, complaint_id)
+    if file is None:
+        raise ValidationError({"file": "请选择要上传的文件。"})
+    att = _attach(complaint, actor, file)
+    _log(complaint, actor, "attachment", f"上传附件：{att.title}", to_archive=False)
+    return att
+
+
+@transaction.atomic
+def complaint_assign(*, actor: User, complaint_id: int, department_id: int | None,
+                     assignee_id: int | None = None, note: str = "") -> Complaint:
+    """交质检部或相关责任部门处理 (001 第十九条二)."""
+    require_perm(actor, "service.change_complaint", "您没有处理客户投诉的权限。")
+    complaint = _get(actor, complaint_id)
+    _require_open(complaint)
+    if not department_id and not assignee_id:
+        raise ValidationError({"department": "请选择责任部门或处理人。"})
+    complaint.department = OrgUnit.objects.filter(pk=department_id).first() if department_id else None
+    complaint.assignee = User.objects.filter(pk=assignee_id, is_active=True).first() if assignee_id else None
+    if assignee_id and complaint.assignee is None:
+        raise ValidationError({"assignee": "处理人不存在或已停用。"})
+    if complaint.status == ComplaintStatus.REGISTERED:
+        complaint.status = ComplaintStatus.INVESTIGATING
+    complaint.save()
+    who = "、".join(str(x) for x in (complaint.department, complaint.assignee) if x)
+    _log(complaint, actor, "assigned", f"交办：{who}", note)
+    return complaint
+
+
+@transaction.atomic
+def complaint_pause(*, actor: User, complaint_id: int, reason: str, at: datetime | None = None) -> Complaint:
+    """Stop the clock while the complaint waits on the customer (samples, documents, access to the site)."""
+    require_perm(actor, "service.change_complaint", "您没有处理客户投诉的权限。")
+    complaint = _get(actor, complaint_id)
+    _require_open(complaint)
+    if complaint.is_paused:
+        raise ServiceError("投诉已在暂停计时中。", code="state")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "请说明等待客户的事项。"})
+    started = moment(at, "at", label="暂停时间")
+    ComplaintPause.objects.create(complaint=complaint, started_at=started, reason=reason.strip(), started_by=actor)
+    complaint.paused_since = started
+    complaint.status = ComplaintStatus.WAITING
+    complaint.save(update_fields=["paused_since", "status", "updated_at"])
+    _log(complaint, actor, "paused", f"暂停计时：等待客户（{reason.strip()}）")
+    return complaint
+
+
+@transaction.atomic
+def complaint_resume(*, actor: User, complaint_id: int, at: datetime | None = None) -> Complaint:
+    """Restart the clock; the deadline moves out by the working time the complaint spent waiting."""
+    require_perm(actor, "service.change_complaint", "您没有处理客户投诉的权限。")
+    complaint = _get(actor, complaint_id)
+    if not complaint.is_paused:
+        raise ServiceError("投诉没有处于暂停计时状态。", code="state")
+    ended = moment(at, "at", label="恢复时间")
+    if ended < complaint.paused_since:
+        raise ValidationError({"at": "恢复时间不能早于暂停开始时间。"})
+    pause = complaint.pauses.filter(ended_at__isnull=True).order_by("-started_at").first()
+    hours = _hours_for(complaint)
+    try:
+        paused = working_time_between(start=complaint.paused_since, end=ended, counting=complaint.counting,
+                                      hours=hours)
+        if complaint.due_at:
+            complaint.due_at = add_working_time(start=complaint.due_at, delta=paused, counting=complaint.counting,
+                                                hours=hours)
+    except CalendarYearMissing as exc:
+        paused = timedelta(0)
+        complaint.deadline_error = str(exc)[:300]
+    if pause:
+        pause.ended_at = ended
+        pause.working_seconds = int(paused.total_seconds())
+        pause.save(update_fields=["ended_at", "working_seconds"])
+    complaint.paused_since = None
+    complaint.status = ComplaintStatus.INVESTIGATING
+    complaint.save()
+    hours_text = f"{paused.total_seconds() / 3600:.1f}"
+    _log(complaint, actor, "resumed", f"恢复计时（暂停的工作时间 {hours_text} 小时，期限顺延）")
+    return complaint
+
+
+@transaction.atomic
+def complaint_investigate(*, actor: User, complaint_id: int, onsite_check: str,
+                          onsite_at: datetime | None = None, responsibility: str = Responsibility.UNKNOWN) -> Complaint:
+    """现场核实 (001 第十九条二、三) and responsibility."""
+    require_perm(actor, "service.change_complaint", "您没有处理客户投诉的权限。")
+    complaint = _get(actor, complaint_id)
+    _require_open(complaint)
+    if not (onsite_check or "").strip():
+        raise ValidationError({"onsite_check": "请填写核实情况。"})
+    if responsibility not in Responsibility.values:
+        raise ValidationError({"responsibility": "请选择责任认定。"})
+    complaint.onsite_check = onsite_check.strip()
+    complaint.onsite_at = moment(onsite_at, "onsite_at", label="核实时间")
+    complaint.responsibility = responsibility
+    if complaint.status == ComplaintStatus.REGISTERED:
+        complaint.status = ComplaintStatus.INVESTIGATING
+    complaint.save()
+    _log(complaint, actor, "investigated", f"核实情况（{complaint.get_responsibility_display()}）",
+         complaint.onsite_check)
+    return complaint
+
+
+@transaction.atomic
+def complaint_resolve(*, actor: User, complaint_id: int, responsibility: str, solution: str,
+                      written_reply: str = "", at: datetime | None = None) -> Complaint:
+    """处理意见告知客户: the complaint waits for the follow-up call."""
+    require_perm(actor, "service.change_complaint", "您没有处理客户投诉的权限。")
+    complaint = _get(actor, complaint_id)
+    _require_open(complaint)
+    errors = {}
+    if responsibility not in (Responsibility.OURS, Responsibility.NOT_OURS):
+        errors["responsibility"] = ["请认定责任：属我方原因或非我方原因。"]
+    if not (solution or "").strip():
+        errors["solution"] = ["请填写处理意见或解决方案。"]
+    if complaint.is_paused:
+        errors["__all__"] = ["投诉处于暂停计时状态，请先恢复计时。"]
+    if errors:
+        raise ValidationError(errors)
+    done = moment(at, "at", label="处理完成时间")
+    complaint.responsibility = responsibility
+    complaint.solution = solution.strip()
+    complaint.written_reply = (written_reply or "").strip()
+    complaint.resolved_at = done
+    complaint.resolved_on_time = bool(complaint.due_at and done <= complaint.due_at) if complaint.due_at else None
+    complaint.status = ComplaintStatus.RESOLVED
+    complaint.save()
+    late = "" if complaint.resolved_on_time or complaint.resolved_on_time is None else "（超期）"
+    _log(complaint, actor, "resolved", f"处理完毕{late}，待电话回访（{complaint.get_responsibility_display()}）",
+         complaint.solution)
+    return complaint
+
+
+@transaction.atomic
+def complaint_escalate(*, actor: User, complaint_id: int, reason: str) -> Complaint:
+    """情节严重的投诉报请总经理召开专题会议 (000 第十二条(二); 001 第十九条四)."""
+    require_perm(actor, "service.change_complaint", "您没有处理客户投诉的权限。")
+    complaint = _get(actor, complaint_id)
+    if complaint.status == ComplaintStatus.CLOSED:
+        raise ServiceError("投诉已关闭。", code="state")
+    if complaint.escalated:
+        raise ServiceError("该投诉已上报总经理专题会议。", code="state")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "请填写上报理由。"})
+    complaint.escalated = True
+    complaint.escalation_reason = reason.strip()
+    if complaint.severity == ComplaintSeverity.GENERAL:
+        complaint.severity = ComplaintSeverity.SERIOUS
+    complaint.save()
+    _log(complaint, actor, "escalated", "报请总经理召开专题会议", reason.strip())
+    return complaint
+
+
+@transaction.atomic
+def complaint_meeting_record(*, actor: User, complaint_id: int, held_at: datetime, chaired_by: str,
+                             attendees: str, minutes: str, decisions: str = "") -> ComplaintMeeting:
+    require_perm(actor, "service.record_complaint_meeting", "只有总经理办公室/市场营销部可以记录专题会议。")
+    complaint = _get(actor, complaint_id)
+    if not complaint.escalated:
+        raise ServiceError("该投诉尚未上报总经理专题会议。", code="state")
+    errors = {}
+    for field, value, label in (("chaired_by", chaired_by, "主持人"), ("attendees", attendees, "参会人员"),
+                                ("minutes", minutes, "会议纪要")):
+        if not (value or "").strip():
+            errors[field] = [f"请填写{label}。"]
+    if errors:
+        raise ValidationError(errors)
+    meeting = ComplaintMeeting.objects.create(
+        complaint=complaint, held_at=moment(held_at, "held_at", label="会议时间"), chaired_by=chaired_by.strip(),
+        attendees=attendees.strip(), minutes=minutes.strip(), decisions=(decisions or "").strip(), recorded_by=actor,
+    )
+    _log(complaint, actor, "meeting", f"总经理专题会议（{chaired_by.strip()}主持）", minutes.strip())
+    return meeting
+
+
+@transaction.atomic
+def complaint_extension_request(*, actor: User, complaint_id: int, days: int, reason: str) -> Complaint:
+    """特殊情况经各级主管领导批准后最多不超过七个工作日 (000 第十二条(三)).
+
+    A supervisor holding service.approve_complaint_extension approves on the spot; otherwise the request waits
+    for complaint_extension_decide. Integration point: when kehu.workflow's pack chain `complaint_extension`
+    is wired, submit it here instead (see README in this app)."""
+    require_perm(actor, "service.change_complaint", "您没有处理客户投诉的权限。")
+    complaint = _get(actor, complaint_id)
+    _require_open(complaint)
+    spec = service_rules(complaint.pack or None).deadlines[complaint.severity]
+    if spec.max_days is None:
+        raise ServiceError(f"“{spec.name}”的时限不允许延期（{spec.article}）。", code="no_extension")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "请说明特殊情况。"})
+    if not isinstance(days, int) or days <= complaint.deadline_days or days > spec.max_days:
+        raise ValidationError({"days": f"延长后的处理时限应大于 {complaint.deadline_days} 且不超过 "
+                                       f"{spec.max_days} 个工作日（{spec.article}）。"})
+    complaint.extension_days = days
+    complaint.extension_status = "pending"
+    complaint.save(update_fields=["extension_days", "extension_status", "updated_at"])
+    _log(complaint, actor, "extension_requested", f"申请延长处理时限至 {days} 个工作日", reason.strip())
+    if actor.has_perm("service.approve_complaint_extension"):
+        return _extension_decide(complaint, actor, approve=True, comment="主管领导申请即批准")
+    return complaint
+
+
+def _extension_decide(complaint: Complaint, actor, *, approve: bool, comment: str) -> Complaint:
+    if approve:
+        complaint.deadline_days = complaint.extension_days
+        paused = timedelta(seconds=sum(p.working_seconds for p in complaint.pauses.all()))
+        _compute_due(complaint, complaint.received_at, complaint.deadline_days)
+        if complaint.due_at and paused:
+            complaint.due_at = add_working_time(start=complaint.due_at, delta=paused, counting=complaint.counting,
+                                                hours=_hours_for(complaint))
+        complaint.extension_status = "approved"
+    else:
+        complaint.extension_status = "rejected"
+    complaint.save()
+    verdict = "批准" if approve else "驳回"
+    _log(complaint, actor, "extension_decided", f"{verdict}延期至 {complaint.extension_days} 个工作日", comment)
+    return complaint
+
+
+@transaction.atomic
+def complaint_extension_decide(*, actor: User, complaint_id: int, approve: bool, comment: str = "") -> Complaint:
+    require_perm(actor, "service.approve_complaint_extension", "只有主管领导可以批准投诉延期。")
+    complaint = _get(actor, complaint_id)
+    if complaint.extension_status != "pending":
+        raise ServiceError("没有待审批的延期申请。", code="state")
+    return _extension_decide(complaint, actor, approve=approve, comment=comment)
+
+
+@transaction.atomic
+def complaint_follow_up(*, actor: User, complaint_id: int, satisfaction: str, comments: str = "",
+                        contact_name: str = "", called_at: datetime | None = None) -> ComplaintFollowUp:
+    """《客户投诉回访记录》(001 附件3): a satisfied customer closes the complaint, an unsatisfied one reopens it
+    (001 第十九条四: 如不满意，则根据实际情况再次进行客户投诉处理)."""
+    require_perm(actor, "service.change_complaint", "您没有处理客户投诉的权限。")
+    complaint = _get(actor, complaint_id)
+    if complaint.status != ComplaintStatus.RESOLVED:
+        raise ServiceError("投诉处理完毕后才能进行回访。", code="state")
+    if satisfaction not in Satisfaction.values:
+        raise ValidationError({"satisfaction": "请选择客户的满意程度。"})
+    at = moment(called_at, "called_at", label="回访时间")
+    if complaint.resolved_at and at < complaint.resolved_at:
+        raise ValidationError({"called_at": "回访时间不能早于处理完成时间。"})
+    follow_up = ComplaintFollowUp.objects.create(
+        complaint=complaint, called_at=at, caller=actor, contact_name=(contact_name or "").strip(),
+        satisfaction=satisfaction, comments=(comments or "").strip(),
+    )
+    label = follow_up.get_satisfaction_display()
+    if satisfaction == Satisfaction.UNSATISFIED:
+        complaint.status = ComplaintStatus.INVESTIGATING
+        complaint.reopen_count += 1
+        complaint.resolved_at = None
+        complaint.resolved_on_time = None
+        _compute_due(complaint, at, complaint.deadline_days)
+        complaint.save()
+        _log(complaint, actor, "reopened", f"电话回访：客户{label}，重新处理（第 {complaint.reopen_count} 次）",
+             follow_up.comments)
+    else:
+        complaint.status = ComplaintStatus.CLOSED
+        complaint.closed_at = at
+        complaint.save()
+        _log(complaint, actor, "closed", f"电话回访：客户{label}，投诉关闭", follow_up.comments)
+    return follow_up
