@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from kehu.core.errors import ServiceError
 from kehu.customers.models import Customer
-from kehu.customers.selectors import customer_visible_q
+from kehu.customers.selectors import customer_scope_q, customer_visible_q
 from kehu.policy.engine import EvaluationError, Pack, PackError, Term, benefits_for, dimension_benefits_for, load_pack
 from kehu.policy.engine.model import BENEFIT_FIELDS
 from kehu.policy.engine.model import AdminValue as PackAdminValue
@@ -440,12 +440,21 @@ def grade_movers(
             if parsed.containing(kind).start <= parsed.start}
     qs = GradeAssignment.objects.filter(
         pack_name=pack_name, period__in=keys, direction__in=[Direction.UP, Direction.DOWN]
-    ).filter(customer__in=Customer.objects.filter(customer_visible_q(actor)).values("pk"))
+    )
+    visible = _visible_q(actor)
+    if visible:
+        qs = qs.filter(customer__in=Customer.objects.filter(visible).values("pk"))
     if scheme_code:
         qs = qs.filter(scheme_code=scheme_code)
     if direction in (Direction.UP, Direction.DOWN):
         qs = qs.filter(direction=direction)
     return qs.select_related("customer", "customer__owner").order_by("scheme_code", "direction", "customer__code")
+
+
+def _visible_q(actor):
+    """customer_visible_q, except that an all-customers scope (an empty Q) stays all: `Q() | X` is X in Django."""
+    own = customer_scope_q(actor)
+    return own if not own else customer_visible_q(actor)
 
 
 def active_overrides(customer: Customer) -> QuerySet[GradeOverride]:

@@ -428,7 +428,7 @@ def classification_set(*, actor, customer: Customer, pack_name: str | None = Non
 @transaction.atomic
 def manual_metric_set(*, actor, customer: Customer, pack_name: str, metric: str, value) -> ManualMetricValue:
     require_perm(actor, "policy.set_classification", "您没有评分的权限。")
-    customer = customer_get_for_actor(actor=actor, pk=customer.pk)
+    customer = customer_get_for_actor(actor=actor, pk=customer.pk, for_update=True)
     pack = _load_pack(pack_name)
     spec = next((m for s in pack.schemes.values() for m in s.metrics if m.code == metric and m.kind == "manual"), None)
     if spec is None:

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from rest_framework.test import APIClient
+
+from kehu.policy.services import regrade
+
+MAY = date(2024, 5, 10)
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def test_api_explains_a_customers_grade(api, am_user, make_customers, pickup, seed_grade):
+    (c,) = make_customers(1, owner=am_user)
+    seed_grade(c, "二星")
+    pickup(c, "2150", MAY)
+    regrade(pack_name="hb-chemicals", period="2024-05")
+    api.force_authenticate(am_user)
+    (body,) = api.get(f"/api/policy/customers/{c.pk}/grades/").json()
+    assert body["grade"] == "二星" and body["article"] == "第九条"
+    assert "850 吨" in body["to_next"]
+
+
+def test_api_regrade_answers_201_with_counts(api, admin_user, make_customers, pickup, seed_grade):
+    (c,) = make_customers(1)
+    seed_grade(c, "一星")
+    pickup(c, "1500", MAY)
+    api.force_authenticate(admin_user)
+    response = api.post("/api/policy/regrade/", {"pack": "hb-chemicals", "period": "2024-05"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["evaluated"] == 1
+
+
+def test_api_regrade_of_a_future_period_is_400(api, admin_user):
+    api.force_authenticate(admin_user)
+    response = api.post("/api/policy/regrade/", {"pack": "hb-chemicals", "period": "2999-01"}, format="json")
+    assert response.status_code == 400 and "period" in response.json()
+
+
+def test_api_regrade_of_an_unknown_pack_is_404(api, admin_user):
+    api.force_authenticate(admin_user)
+    response = api.post("/api/policy/regrade/", {"pack": "nope", "period": "2024-05"}, format="json")
+    assert response.status_code == 404
+
+
+def test_api_benefits(api, am_user, make_customers):
+    (c,) = make_customers(1, owner=am_user)
+    api.force_authenticate(am_user)
+    body = api.get(f"/api/policy/customers/{c.pk}/benefits/", {"pack": "hb-chemicals"}).json()
+    assert body["pack"] == "hb-chemicals" and body["grades"] == {}
+
+
+def test_api_grades_out_of_scope_is_404(api, am_user2, make_customers):
+    (c,) = make_customers(1)
+    api.force_authenticate(am_user2)
+    assert api.get(f"/api/policy/customers/{c.pk}/grades/").status_code == 404
