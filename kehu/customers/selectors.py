@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Lookup, Q, QuerySet
+from django.db.models import F, Func, Lookup, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from pypinyin import Style, pinyin
 
@@ -152,9 +152,16 @@ def _pinyin_variants(text: str) -> list[str] | None:
 
 def _chinese_q(value: str) -> Q:
     names = _text_q(_FTS_TEXT_COLUMNS, value)
-    if len(value) >= _TRIGRAM_MIN:
+    if len(value) >= _TRIGRAM_MIN or " " in value:
         return names
-    # 1–2 characters: the trigram index cannot answer LIKE '%腾讯%'. Narrow through the pinyin key (indexed,
+    if connection.vendor == "postgresql":
+        # 1–2 characters: pg_trgm cannot answer LIKE '%腾讯%'. The bigram index (customers 0003) holds every
+        # adjacent pair as a word: " 腾讯 " for two characters, a word start " 腾" for one. Exact, no recheck.
+        escaped = _like_escape(value)
+        pattern = f"% {escaped} %" if len(value) == 2 else f"% {escaped}%"
+        bigrams = Func(F("name"), F("short_name"), function="kehu_cjk_bigrams", output_field=TextField())
+        return Q(_ILike(bigrams, pattern))
+    # SQLite, 1–2 characters: FTS5 trigram cannot answer them either. Narrow through the pinyin key (indexed,
     # "tengxun" is long enough), then keep the rows whose names really contain the characters.
     variants = _pinyin_variants(value)
     if not variants or any(len(v) < _TRIGRAM_MIN for v in variants):
@@ -207,7 +214,8 @@ def search_filter(query: str) -> Q:
         if len(compact) >= _TRIGRAM_MIN:
             found |= _text_q(_FTS_TEXT_COLUMNS, q)  # Latin words in names (ABC化工)
         return found
-    return _text_q((*_FTS_TEXT_COLUMNS, "code"), q) | _code_q(q)
+    # Letters and digits (KH00001234, ABC化工's "ABC1"): a name substring, or a customer code or its start.
+    return _text_q(_FTS_TEXT_COLUMNS, q) | _code_q(q) | _prefix_q("code", upper)
 
 
 def customer_count_bounded(qs: QuerySet, limit: int = 1000) -> tuple[int, bool]:

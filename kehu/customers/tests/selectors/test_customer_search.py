@@ -66,6 +66,21 @@ def test_two_character_query_does_not_match_pinyin_of_other_characters(customers
     assert found("腾讯") == {"KH00000102"}
 
 
+def test_one_character_query_finds_a_name_ending_with_it(customers, customer_factory, am_user):
+    customer_factory(code="KH00000105", name="济南鹏", short_name="", owner=am_user)
+    assert found("鹏") == {"KH00000105"}
+
+
+def test_two_characters_split_between_name_and_short_name_do_not_match(customers, customer_factory, am_user):
+    customer_factory(code="KH00000106", name="济南腾", short_name="讯达", owner=am_user)
+    assert found("腾讯") == {"KH00000102"}
+
+
+def test_two_character_query_finds_the_short_name(customers, customer_factory, am_user):
+    customer_factory(code="KH00000107", name="济南市第一加油站", short_name="鹏程", owner=am_user)
+    assert found("鹏程") == {"KH00000107"}
+
+
 def test_short_name_substring_finds_the_customer(customers):
     assert found("山东石化") == {"KH00000101"}
 
@@ -104,6 +119,10 @@ def test_customer_code_finds_the_customer(customers):
 
 def test_customer_code_in_lower_case_finds_the_customer(customers):
     assert found("kh00000103") == {"KH00000103"}
+
+
+def test_start_of_the_customer_code_finds_the_customers(customers):
+    assert found("KH0000010") == {"KH00000101", "KH00000102", "KH00000103"}
 
 
 def test_digits_of_the_customer_code_find_the_customer(customers):
