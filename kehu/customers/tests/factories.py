@@ -14,6 +14,7 @@ _rng = random.Random(7)
 class CustomerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Customer
+        skip_postgeneration_save = True
 
     code = factory.Sequence(lambda n: f"KH{n + 1:08d}")
     name = factory.Sequence(lambda n: f"济南鲁兴{n}塑料制品有限公司")
