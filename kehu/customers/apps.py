@@ -1,6 +1,17 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CustomersConfig(AppConfig):
     name = "kehu.customers"
     label = "customers"
+    verbose_name = _("客户档案")
+
+    def ready(self) -> None:
+        from kehu.core.dashboard import Panel, register_panel
+        from kehu.core.navigation import NavItem, register_nav
+        from kehu.customers import views
+
+        register_nav(NavItem("customers", _("客户档案"), "customers:list", 10, "customers.view_customer"))
+        register_panel(Panel("customers.my_customers", 10, views.dashboard_my_customers))
+        register_panel(Panel("customers.expiring_qualifications", 20, views.dashboard_expiring))
