@@ -39,6 +39,8 @@ class ServiceConfig(AppConfig):
 
         register_nav(NavItem("complaints", _("投诉"), "service:complaint_list", order=50,
                              permission="service.view_complaint", badge=complaint_badge))
-        # VISITS_NAV
+        register_nav(NavItem("visits", _("走访"), "service:visit_plan", order=55, permission="service.view_visitplan"))
+        register_nav(NavItem("surveys", _("满意度调查"), "service:survey_list", order=60,
+                             permission="service.view_surveyround"))
         register_panel(Panel("complaints-due", 20, complaints_panel))
         register_panel(Panel("visits-overdue", 30, visits_panel))

@@ -163,13 +163,17 @@ def service_rules(pack_code: str | None = None) -> ServiceRules:
     return _from_engine(pack_code, seed)
 
 
-def visits_per_year(grade: str | None, rules: ServiceRules) -> tuple[int, str]:
-    """Visits a year for a customer of `grade` ("scheme:grade"); "all" applies when nothing more specific does.
-    000 第十一条 asks for a yearly plan: at least one visit a year by default."""
+def visits_per_year(grades: list[str] | str | None, rules: ServiceRules) -> tuple[int, str]:
+    """Visits a year for a customer with `grades` ("scheme:grade" each): the most frequent matching rule; the
+    "all" rule otherwise (000 第十一条 asks for a yearly plan: once a year by default; 003 A 类每季度)."""
+    if isinstance(grades, str):
+        grades = [grades]
+    grades = set(grades or ())
     best = None
+    fallback = (1, "000 第十一条")
     for applies_to, per_year, article in rules.visit_frequency:
-        if grade and applies_to == grade:
-            return per_year, article
         if applies_to == "all":
+            fallback = (per_year, article)
+        elif applies_to in grades and (best is None or per_year > best[0]):
             best = (per_year, article)
-    return best or (1, "000 第十一条")
+    return best or fallback

@@ -182,3 +182,61 @@ def visit_reports(*, actor: User, customer_id: int | None = None) -> QuerySet:
     if customer_id:
         qs = qs.filter(customer_id=customer_id)
     return qs.select_related("customer", "visitor")
+
+
+# ============================================================================================ surveys
+def survey_report(*, round_id: int) -> dict:
+    """Per-question breakdown: scale distribution and mean, choice counts, text answers (a fixed number of
+    queries whatever the number of answers)."""
+    from django.db.models import Avg
+
+    from kehu.service.models import Answer, QuestionKind, SurveyRound
+
+    rnd = SurveyRound.objects.select_related("questionnaire").get(pk=round_id)
+    questions = list(rnd.questionnaire.questions.all())
+    answers = Answer.objects.filter(response__round=rnd)
+    scale_counts = {(r["question_id"], r["scale_value"]): r["n"] for r in
+                    answers.filter(scale_value__isnull=False).values("question_id", "scale_value")
+                    .annotate(n=Count("pk"))}
+    means = {r["question_id"]: r["m"] for r in answers.filter(scale_value__isnull=False).values("question_id")
+             .annotate(m=Avg("scale_value"))}
+    choice_counts = {(r["question_id"], r["choice"]): r["n"] for r in
+                     answers.exclude(choice="").values("question_id", "choice").annotate(n=Count("pk"))}
+    texts: dict[int, list[str]] = {}
+    for qid, text, customer in answers.exclude(text="").values_list("question_id", "text", "response__customer__name"):
+        texts.setdefault(qid, []).append(f"{customer}：{text}")
+    rows = []
+    for q in questions:
+        if q.kind == QuestionKind.SCALE:
+            labels = [str(v) for v in range(q.scale_min, q.scale_max + 1)]
+            counts = [scale_counts.get((q.pk, v), 0) for v in range(q.scale_min, q.scale_max + 1)]
+            mean = means.get(q.pk)
+            rows.append({"q": q, "labels": labels, "counts": counts, "total": sum(counts),
+                         "mean": round(mean, 2) if mean is not None else None})
+        elif q.kind == QuestionKind.CHOICE:
+            counts = [choice_counts.get((q.pk, c), 0) for c in q.choices]
+            rows.append({"q": q, "labels": list(q.choices), "counts": counts, "total": sum(counts)})
+        else:
+            rows.append({"q": q, "texts": texts.get(q.pk, []), "total": len(texts.get(q.pk, []))})
+    invited = rnd.invitations.count()
+    responded = rnd.responses.count()
+    return {"round": rnd, "rows": rows, "invited": invited, "responded": responded,
+            "rate": round(100 * responded / invited, 1) if invited else None}
+
+
+def users_in_scope_q(actor: User) -> Q:
+    """Users whose plans the actor may manage: himself, and those his data scope covers."""
+    from kehu.org.models import DataScope
+    from kehu.org.selectors import user_scope
+
+    scope = user_scope(actor)
+    q = Q(pk=actor.pk)
+    if scope.kind == DataScope.ALL:
+        return Q()
+    if scope.kind == DataScope.SUBTREE and scope.unit_path:
+        q |= Q(unit__path__startswith=scope.unit_path)
+    elif scope.kind == DataScope.UNIT and scope.unit_id:
+        q |= Q(unit_id=scope.unit_id)
+    elif scope.kind == DataScope.OWN_AND_SUBORDINATES:
+        q |= Q(pk__in=list(scope.subordinate_ids))
+    return q

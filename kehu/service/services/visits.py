@@ -42,7 +42,9 @@ def _plans_q(actor: User):
 def _owner_in_scope(actor: User, owner: User) -> None:
     if owner.pk == actor.pk:
         return
-    if not User.objects.filter(pk=owner.pk).filter(scope_q(actor, owner_field="pk", unit_field="unit")).exists():
+    from kehu.service.selectors import users_in_scope_q
+
+    if not User.objects.filter(pk=owner.pk).filter(users_in_scope_q(actor)).exists():
         raise ScopeError("该客户经理不在您的管理范围内。")
 
 
@@ -67,10 +69,11 @@ def visit_plan_generate(*, actor: User, owner_id: int, year: int, pack: str | No
     start_month = today.month if year == today.year else 1
     items = []
     for index, cid in enumerate(customers):
-        grade = grades.get(cid, "")
-        n, article = visits_per_year(grade or None, rules)
+        customer_grade_list = grades.get(cid, [])
+        grade = "、".join(customer_grade_list)
+        n, article = visits_per_year(customer_grade_list, rules)
         for month in spread_months(n, index, start_month):
-            items.append(VisitPlanItem(plan=plan, customer_id=cid, month=month, kind=VisitKind.ONSITE, grade=grade,
+            items.append(VisitPlanItem(plan=plan, customer_id=cid, month=month, kind=VisitKind.ONSITE, grade=grade[:60],
                                        basis=f"{article}：每年 {n} 次" + (f"（{grade}）" if grade else "")))
     VisitPlanItem.objects.bulk_create(items, batch_size=2000)
     plan.save(update_fields=["updated_at"])
