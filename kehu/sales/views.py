@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -135,6 +135,13 @@ def import_view(request: HttpRequest) -> HttpResponse:
     return render(request, "sales/import.html", {"form": form, "jobs": jobs})
 
 
+def _job_or_404(request, pk) -> ImportJob:
+    try:
+        return import_job_get(actor=request.user, pk=pk)
+    except ServiceError:
+        raise Http404 from None
+
+
 def _job_context(job: ImportJob) -> dict:
     progress = {"phase": "queued", "percent": 0}
     path = import_progress_path(job.pk)
@@ -153,21 +160,21 @@ def _job_context(job: ImportJob) -> dict:
 @login_required
 @permission_required("sales.import_pickup", raise_exception=True)
 def import_job_view(request: HttpRequest, pk: int) -> HttpResponse:
-    job = import_job_get(actor=request.user, pk=pk)
+    job = _job_or_404(request, pk)
     return render(request, "sales/import_job.html", _job_context(job))
 
 
 @login_required
 @permission_required("sales.import_pickup", raise_exception=True)
 def import_job_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
-    job = import_job_get(actor=request.user, pk=pk)
+    job = _job_or_404(request, pk)
     return render(request, "sales/_import_progress.html", _job_context(job))
 
 
 @login_required
 @permission_required("sales.import_pickup", raise_exception=True)
 def import_job_errors_view(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    job = import_job_get(actor=request.user, pk=pk)
+    job = _job_or_404(request, pk)
     return _export(request, job.row_errors.order_by("line", "id"), exporters.ERROR_COLUMNS,
                    f"import-{job.pk}-errors", fmt)
 
