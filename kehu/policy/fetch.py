@@ -84,49 +84,67 @@ def metric_specs(scheme: Scheme, period: Period, groups: Mapping[str, int]) -> l
     return specs
 
 
-def fetch_aggregates(specs: Iterable[MetricSpec]) -> dict[str, dict[int, Decimal]]:
-    """{metric code: {customer_id: value}} — one GROUP BY per (source table, window)."""
-    from kehu.sales.models import Pickup, Receivable
-
+def _grouped(specs: Iterable[MetricSpec]) -> dict[tuple[str, Period], list[MetricSpec]]:
     by_source: dict[tuple[str, Period], list[MetricSpec]] = {}
     for spec in specs:
         source = "late" if spec.kind == "count_late_payments" else "pickup"
         by_source.setdefault((source, spec.window), []).append(spec)
-    out: dict[str, dict[int, Decimal]] = {}
-    for (source, window), group in by_source.items():
-        if source == "pickup":
-            annotations = {}
-            for spec in group:
-                column = "base_quantity" if spec.kind == "sum_quantity" else "amount"
-                condition = Q(product_group_id=spec.product_group_id) if spec.product_group_id else None
-                annotations[f"m_{len(annotations)}"] = Sum(column, filter=condition)
-            qs = (
-                Pickup.objects.filter(picked_on__gte=window.start, picked_on__lte=window.end)
-                .values("customer_id").annotate(**annotations).order_by()
-            )
-            groups = {s.product_group_id for s in group}
-            if None not in groups:
-                qs = qs.filter(product_group_id__in=groups)
-        else:
-            # Invoices due in the window and settled after the due date (or still open past it) — 003 4.
-            from django.utils import timezone
+    return by_source
 
-            today = timezone.localdate()
-            annotations = {f"m_{i}": Count("id") for i in range(len(group))}
-            qs = (
-                Receivable.objects.filter(due_on__gte=window.start, due_on__lte=window.end)
-                .filter(Q(settled_on__gt=F("due_on")) | Q(settled_on__isnull=True, due_on__lt=today))
-                .values("customer_id").annotate(**annotations).order_by()
-            )
-        columns = [(f"m_{i}", spec) for i, spec in enumerate(group)]
-        for spec in group:
-            out[spec.code] = {}
-        for row in qs.values_list("customer_id", *[c for c, _ in columns]):
+
+def _aggregate_queryset(source: str, window: Period, group: list[MetricSpec]):
+    """One GROUP BY customer over one table and window; column m_i holds group[i]'s metric."""
+    from kehu.sales.models import Pickup, Receivable
+
+    if source == "pickup":
+        annotations = {}
+        for i, spec in enumerate(group):
+            column = "base_quantity" if spec.kind == "sum_quantity" else "amount"
+            condition = Q(product_group_id=spec.product_group_id) if spec.product_group_id else None
+            annotations[f"m_{i}"] = Sum(column, filter=condition)
+        qs = Pickup.objects.filter(picked_on__gte=window.start, picked_on__lte=window.end)
+        groups = {s.product_group_id for s in group}
+        if None not in groups:
+            qs = qs.filter(product_group_id__in=groups)
+    else:
+        # Invoices due in the window and settled after the due date (or still open past it) — 003 4.
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        annotations = {f"m_{i}": Count("id") for i in range(len(group))}
+        qs = Receivable.objects.filter(due_on__gte=window.start, due_on__lte=window.end).filter(
+            Q(settled_on__gt=F("due_on")) | Q(settled_on__isnull=True, due_on__lt=today)
+        )
+    return qs.values("customer_id").annotate(**annotations).order_by().values_list(
+        "customer_id", *annotations.keys()
+    )
+
+
+def aggregate_querysets(specs: Iterable[MetricSpec]) -> list:
+    """The GROUP BY querysets that feed these metrics (used by fetch_aggregates and by the benchmark)."""
+    return [_aggregate_queryset(source, window, group) for (source, window), group in _grouped(specs).items()]
+
+
+def fetch_aggregates(
+    specs: Iterable[MetricSpec], cache: dict[MetricSpec, dict[int, Decimal]] | None = None
+) -> dict[str, dict[int, Decimal]]:
+    """{metric code: {customer_id: value}} — one GROUP BY per (source table, window). Specs already fetched in this
+    run (schemes of one pack sharing a metric, as shandong-retail's two schemes do) come from `cache`."""
+    cache = {} if cache is None else cache
+    specs = list(specs)
+    out: dict[str, dict[int, Decimal]] = {s.code: cache[s] for s in specs if s in cache}
+    missing = [s for s in specs if s not in cache]
+    for (source, window), group in _grouped(missing).items():
+        columns = [{} for _ in group]
+        places = [_PLACES[spec.kind] for spec in group]
+        for row in _aggregate_queryset(source, window, group):
             customer_id = row[0]
-            for value, (_, spec) in zip(row[1:], columns, strict=True):
-                if value is None:
-                    continue
-                out[spec.code][customer_id] = _dec(value, _PLACES[spec.kind])
+            for i, value in enumerate(row[1:]):
+                if value is not None:
+                    columns[i][customer_id] = _dec(value, places[i])
+        for spec, column in zip(group, columns, strict=True):
+            cache[spec] = column
+            out[spec.code] = column
     return out
 
 

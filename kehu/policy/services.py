@@ -75,10 +75,6 @@ def _direction(scheme, grade: str | None, previous: str | None) -> str:
     return Direction.UP if scheme.rank[grade] > scheme.rank[previous] else Direction.DOWN
 
 
-def _fingerprint(values: tuple) -> str:
-    return hashlib.sha1(json.dumps(values, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()  # noqa: S324
-
-
 def _check_period(period: str) -> Period:
     parsed = parse_period(period)
     today = timezone.localdate()
@@ -166,10 +162,11 @@ def _regrade_in_transaction(pack, parsed, groups, admin_values, run, actor, timi
     population = fetch.fetch_population()
     timings["fetch"] += time.perf_counter() - t0
     earlier_grades: dict[int, dict[str, Any]] = {}
+    metric_cache: dict = {}
     total = _SchemeOutcome()
     for scheme in pack.schemes.values():
         outcome = _regrade_scheme(pack, scheme, parsed, groups, admin_values, population, earlier_grades, run,
-                                  actor, timings)
+                                  actor, timings, metric_cache)
         total.evaluated += outcome.evaluated
         total.written += outcome.written
         total.unchanged += outcome.unchanged
@@ -178,12 +175,13 @@ def _regrade_in_transaction(pack, parsed, groups, admin_values, run, actor, timi
     return len(population.ids), total.evaluated, total.written, total.unchanged, total.up, total.down
 
 
-def _regrade_scheme(pack, scheme, parsed, groups, admin_values, population, earlier_grades, run, actor, timings):
+def _regrade_scheme(pack, scheme, parsed, groups, admin_values, population, earlier_grades, run, actor, timings,
+                    metric_cache):
     t0 = time.perf_counter()
     scheme_period = parsed.containing(scheme.period)
     key = scheme_period.key
     specs = fetch.metric_specs(scheme, parsed, groups)
-    metrics = fetch.fetch_aggregates(specs)
+    metrics = fetch.fetch_aggregates(specs, cache=metric_cache)
     metrics.update(fetch.fetch_manual_metrics(pack.name, scheme))
     aggregate_codes = [m.code for m in scheme.metrics if m.kind in AGGREGATE_METRIC_KINDS]
     previous = fetch.fetch_previous_grades(pack.name, scheme.code, key)
@@ -209,57 +207,52 @@ def _regrade_scheme(pack, scheme, parsed, groups, admin_values, population, earl
 
     results: list[GradeResult] = evaluate_scheme(scheme, facts, key, admin_values=admin_values)
     now = timezone.now()
+    db_now = connection.ops.adapt_datetimefield_value(now)
     outcome = _SchemeOutcome(evaluated=len(results))
-    to_write: list[GradeAssignment] = []
-    to_current: list[CurrentGrade] = []
+    to_write: list[tuple] = []  # rows in ASSIGNMENT_COLUMNS order: no model instances on the hot path
+    to_current: list[tuple] = []
     events: list[ArchiveEvent] = []
     period_label = scheme_period.label
+    pack_name, scheme_code, run_id = pack.name, scheme.code, run.pk
+    up, down = Direction.UP, Direction.DOWN
     for result in results:
         customer_id = result.customer_id
-        earlier_grades.setdefault(customer_id, {})[scheme.code] = result.grade
-        direction = _direction(scheme, result.grade, result.previous_grade)
+        grade, previous = result.grade, result.previous_grade
+        earlier_grades.setdefault(customer_id, {})[scheme_code] = grade
+        direction = _direction(scheme, grade, previous)
         override = overrides.get(customer_id)
-        metric_values = {code: str(value) for code, value in result.metrics.items()}
+        override_id = override[0] if override else None
+        metrics_json = json.dumps({code: str(value) for code, value in result.metrics.items()}, ensure_ascii=False)
         explanation, to_next, to_previous = result.explanation, result.to_next, result.to_previous
-        fingerprint = _fingerprint((
-            result.grade, result.previous_grade, result.reached_grade, direction, metric_values, result.rule,
-            result.article, result.quote, explanation, to_next, to_previous, result.pack_version,
-            override[0] if override else None,
-        ))
+        row = (
+            customer_id, pack_name, scheme_code, key, grade, previous, result.reached_grade, direction,
+            metrics_json, result.rule, result.article or "", result.quote or "", explanation, to_next, to_previous,
+            result.pack_version, override_id,
+        )
+        fingerprint = hashlib.blake2b(repr(row).encode("utf-8"), digest_size=20).hexdigest()
         found = existing.get(customer_id)
         if found is not None and found[1] == fingerprint:
             outcome.unchanged += 1
         else:
-            to_write.append(GradeAssignment(
-                pk=found[0] if found else None, customer_id=customer_id, pack_name=pack.name,
-                scheme_code=scheme.code, period=key, grade=result.grade, previous_grade=result.previous_grade,
-                reached_grade=result.reached_grade, direction=direction, metrics=metric_values, rule=result.rule,
-                article=result.article or "", quote=result.quote or "", explanation=explanation, to_next=to_next,
-                to_previous=to_previous, pack_version=result.pack_version,
-                override_id=override[0] if override else None, run_id=run.pk, computed_at=now,
-                fingerprint=fingerprint,
-            ))
-            if direction in (Direction.UP, Direction.DOWN) and (found is None or found[2] != result.grade):
-                arrow = "升级" if direction == Direction.UP else "降级"
+            to_write.append((*row, run_id, db_now, fingerprint))
+            if direction in (up, down) and (found is None or found[2] != grade):
+                arrow = "升级" if direction == up else "降级"
                 events.append(ArchiveEvent(
                     customer_id=customer_id, actor=actor, kind="grade_change",
-                    summary=(f"{scheme.name}{arrow}：{scheme.grade_name(result.previous_grade)} → "
-                             f"{scheme.grade_name(result.grade)}（{period_label}）")[:300],
+                    summary=(f"{scheme.name}{arrow}：{scheme.grade_name(previous)} → "
+                             f"{scheme.grade_name(grade)}（{period_label}）")[:300],
                     reason=explanation[:2000],
-                    data={"pack": pack.name, "scheme": scheme.code, "period": key, "grade": result.grade,
-                          "previous_grade": result.previous_grade, "rule": result.rule, "article": result.article,
-                          "metrics": metric_values},
+                    data={"pack": pack_name, "scheme": scheme_code, "period": key, "grade": grade,
+                          "previous_grade": previous, "rule": result.rule, "article": result.article,
+                          "metrics": json.loads(metrics_json)},
                 ))
-        if direction == Direction.UP:
+        if direction == up:
             outcome.up += 1
-        elif direction == Direction.DOWN:
+        elif direction == down:
             outcome.down += 1
         held = current.get(customer_id)
-        if held is None or (held[0] <= key and (held[0] != key or held[1] != result.grade)):
-            to_current.append(CurrentGrade(
-                customer_id=customer_id, pack_name=pack.name, scheme_code=scheme.code, period=key,
-                grade=result.grade, updated_at=now,
-            ))
+        if held is None or (held[0] <= key and (held[0] != key or held[1] != grade)):
+            to_current.append((customer_id, pack_name, scheme_code, key, grade, db_now))
     t2 = time.perf_counter()
     timings["evaluate"] += t2 - t1
 
@@ -280,15 +273,6 @@ ASSIGNMENT_COLUMNS = (
 ASSIGNMENT_KEY = ("customer_id", "pack_name", "scheme_code", "period")
 CURRENT_COLUMNS = ("customer_id", "pack_name", "scheme_code", "period", "grade", "updated_at")
 CURRENT_KEY = ("customer_id", "pack_name", "scheme_code")
-
-
-def _assignment_tuple(a: GradeAssignment) -> tuple:
-    return (
-        a.customer_id, a.pack_name, a.scheme_code, a.period, a.grade, a.previous_grade, a.reached_grade,
-        a.direction, json.dumps(a.metrics, ensure_ascii=False), a.rule, a.article, a.quote, a.explanation,
-        a.to_next, a.to_previous, a.pack_version, a.override_id, a.run_id,
-        connection.ops.adapt_datetimefield_value(a.computed_at), a.fingerprint,
-    )
 
 
 def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...], rows: list[tuple]) -> None:
@@ -327,17 +311,14 @@ def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...], rows: li
             )
 
 
-def write_assignments(rows: list[GradeAssignment]) -> None:
-    """Insert new assignments and rewrite changed ones (INSERT … ON CONFLICT DO UPDATE)."""
-    _upsert(GradeAssignment._meta.db_table, ASSIGNMENT_COLUMNS, ASSIGNMENT_KEY, [_assignment_tuple(a) for a in rows])
+def write_assignments(rows: list[tuple]) -> None:
+    """Insert new assignments and rewrite changed ones (INSERT … ON CONFLICT DO UPDATE); rows follow
+    ASSIGNMENT_COLUMNS."""
+    _upsert(GradeAssignment._meta.db_table, ASSIGNMENT_COLUMNS, ASSIGNMENT_KEY, rows)
 
 
-def write_current_grades(rows: list[CurrentGrade]) -> None:
-    _upsert(
-        CurrentGrade._meta.db_table, CURRENT_COLUMNS, CURRENT_KEY,
-        [(c.customer_id, c.pack_name, c.scheme_code, c.period, c.grade,
-          connection.ops.adapt_datetimefield_value(c.updated_at)) for c in rows],
-    )
+def write_current_grades(rows: list[tuple]) -> None:
+    _upsert(CurrentGrade._meta.db_table, CURRENT_COLUMNS, CURRENT_KEY, rows)
 
 
 # ----- administrator values, classifications, manual scores ------------------------------------------------------
