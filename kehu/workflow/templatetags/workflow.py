@@ -70,3 +70,24 @@ def approval_panel(context, subject, approvals=None):
 @register.inclusion_tag("workflow/_agency_licence_badge.html")
 def agency_licence(customer):
     return {"status": agency_licence_status(customer)}
+
+
+@register.inclusion_tag("workflow/_customer_lifecycle.html", takes_context=True)
+def customer_lifecycle(context, customer):
+    """For the customer archive page: licence status, open suspension, every approval about this customer, and
+    the lifecycle actions the viewer may take (开户申请, 取消资格)."""
+    from kehu.workflow.models import Approval, ExpirySuspension
+    from kehu.workflow.selectors import approvals_with_steps
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return {
+        "customer": customer,
+        "licence": agency_licence_status(customer),
+        "suspension": ExpirySuspension.objects.filter(customer=customer, lifted_at__isnull=True).first(),
+        "approvals": list(approvals_with_steps(Approval.objects.filter(customer=customer))[:20]),
+        "can_apply": bool(user and user.has_perm("workflow.add_admissionapplication")
+                          and customer.status == "prospect"),
+        "can_disqualify": bool(user and user.has_perm("workflow.add_disqualificationrequest")
+                               and customer.status != "disqualified"),
+    }

@@ -99,3 +99,13 @@ def test_access_request_by_customer_code(client, make_user, active_customer, mar
                        {"customer_ref": active_customer.code, "reason": "核对投诉记录", "days": 3})
     assert resp.status_code == 302
     assert outsider.access_grants.count() == 0 and active_customer.access_requests.count() == 1
+
+
+def test_the_customer_lifecycle_include_renders_for_the_archive_page(rf, am_user, submitted):
+    from django.template import Context, Template
+
+    request = rf.get("/")
+    request.user = am_user
+    html = Template("{% load workflow %}{% customer_lifecycle c %}").render(
+        Context({"c": submitted.customer, "request": request}))
+    assert "无独家代理许可证" in html and "客户开户审批表" in html
