@@ -41,6 +41,16 @@ QUALIFICATION_FIELDS = ("licence_type", "number", "issued_on", "expires_on")
 INVOICING_FIELDS = ("bank_name", "bank_account", "address", "phone", "tax_number")
 
 
+# Called inside the saving transaction after a verified qualification is saved (e.g. the approvals app lifts an
+# expiry suspension). Apps register here so the archive does not import them.
+_QUALIFICATION_VERIFIED_HOOKS: list = []
+
+
+def register_qualification_verified_hook(fn) -> None:
+    """fn(customer, *, actor) runs after a verified qualification is saved, in the same transaction."""
+    _QUALIFICATION_VERIFIED_HOOKS.append(fn)
+
+
 def _stamp(instance, actor: User | None, reason: str = "") -> None:
     """Tell django-simple-history who made the change and why (the API and CLI have no request)."""
     instance._history_user = actor
@@ -259,6 +269,9 @@ def qualification_save(
     _stamp(qualification, actor, reason)
     qualification.save()
     _touch(customer)
+    if verified:
+        for hook in _QUALIFICATION_VERIFIED_HOOKS:
+            hook(customer, actor=actor)
     return qualification
 
 

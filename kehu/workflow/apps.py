@@ -41,6 +41,10 @@ class WorkflowConfig(AppConfig):
         register_kind(ApprovalKind.DISQUALIFICATION,
                       KindSpec(on_event=on_disqualification_event, url=disqualification_url))
         register_visibility(access_visibility_q)
+        from kehu.customers.services import register_qualification_verified_hook
+        from kehu.workflow.services.expiry import qualification_renewal_check
+
+        register_qualification_verified_hook(qualification_renewal_check)
         for role, perms in ROLE_PERMISSIONS.items():
             register_role_permissions(role, perms)
         register_nav(NavItem("approvals", str(_("审批")), "workflow:inbox", order=60, badge=nav_badge))

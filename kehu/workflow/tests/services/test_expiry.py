@@ -110,3 +110,19 @@ def test_the_job_runs_in_a_fixed_number_of_queries(customer_factory, am_user, dj
     with django_assert_max_num_queries(30):
         result = qualification_expiry_run(today=EXPIRES + timedelta(days=1))
     assert result.suspended == 8
+
+
+def test_uploading_a_verified_renewal_in_the_archive_lifts_the_suspension_at_once(active_customer, am_user):
+    from kehu.customers.services import qualification_save
+
+    today = timezone.localdate()
+    QualificationFactory(customer=active_customer, licence_type=LicenceType.BUSINESS_LICENCE,
+                         expires_on=today - timedelta(days=1), verified_at=timezone.now())
+    qualification_expiry_run(today=today)
+    active_customer.refresh_from_db()
+    assert active_customer.status == CustomerStatus.SUSPENDED
+
+    qualification_save(actor=am_user, customer=active_customer, licence_type=LicenceType.BUSINESS_LICENCE,
+                       number="RENEWED-1", issued_on=today, expires_on=today + timedelta(days=3650), verified=True)
+    active_customer.refresh_from_db()
+    assert active_customer.status == CustomerStatus.ACTIVE
