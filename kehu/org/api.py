@@ -20,6 +20,8 @@ from kehu.org.serializers import (
     OrgUnitOutputSerializer,
     TokenInputSerializer,
     TokenOutputSerializer,
+    UserFilterSerializer,
+    UserOutputSerializer,
 )
 
 AUTH_TAG = "认证 auth"
@@ -74,6 +76,32 @@ class MeAPI(GenericAPIView):
     @extend_schema(tags=[AUTH_TAG], operation_id="users_me", summary=_("当前用户：单位、角色、数据范围与权限"))
     def get(self, request: Request) -> Response:
         return Response(MeOutputSerializer(_me(request.user)).data)
+
+
+class UserListAPI(GenericAPIView):
+    """The company directory (names and units only), e.g. to pick the receiver of a handover."""
+
+    serializer_class = UserOutputSerializer
+    filter_backends: list = []
+
+    @extend_schema(tags=[ORG_TAG], operation_id="users_list", summary=_("用户通讯录（姓名与单位）"),
+                   parameters=[UserFilterSerializer])
+    def get(self, request: Request) -> Response:
+        params = UserFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        qs = User.objects.select_related("unit")
+        if data.get("active") is not None:
+            qs = qs.filter(is_active=data["active"])
+        if data.get("q"):
+            qs = qs.filter(Q(username__icontains=data["q"]) | Q(display_name__contains=data["q"]))
+        if data.get("unit") is not None:
+            path = OrgUnit.objects.filter(pk=data["unit"]).values_list("path", flat=True).first()
+            qs = qs.filter(unit__path__startswith=path) if path else qs.none()
+        if data.get("role"):
+            qs = qs.filter(roles__code=data["role"]).distinct()
+        page = self.paginate_queryset(qs.order_by("unit__path", "username"))
+        return self.get_paginated_response(UserOutputSerializer(page, many=True).data)
 
 
 class OrgUnitListAPI(GenericAPIView):

@@ -77,6 +77,24 @@ class MeOutputSerializer(serializers.ModelSerializer):
         return obj.has_perm("customers.view_personal_data")
 
 
+class UserOutputSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="label", read_only=True)
+    unit = UnitRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = User
+        fields = ("id", "username", "name", "unit", "is_active")
+        read_only_fields = fields
+
+
+class UserFilterSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, help_text=_("用户名或姓名片段"))
+    unit = serializers.IntegerField(required=False, help_text=_("所属单位 ID（含下级单位）"))
+    role = serializers.CharField(required=False, allow_blank=True, help_text=_("角色编码，如 account_manager"))
+    active = serializers.BooleanField(required=False, allow_null=True, default=True,
+                                      help_text=_("默认只列出在职用户"))
+
+
 class TokenInputSerializer(serializers.Serializer):
     username = serializers.CharField(label=_("用户名"))
     password = serializers.CharField(label=_("密码"), style={"input_type": "password"}, trim_whitespace=False,

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 ARCHIVE_PATHS = (
     "/api/auth/token/",
+    "/api/users/",
     "/api/users/me/",
     "/api/org-units/",
     "/api/org-units/{id}/",

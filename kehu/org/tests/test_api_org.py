@@ -59,3 +59,18 @@ def test_org_unit_detail_and_missing_unit(client_for, am_user, org):
     client = client_for(am_user)
     assert client.get(f"/api/org-units/{org['finance'].pk}/").json()["code"] == "C-F"
     assert client.get("/api/org-units/999999/").status_code == 404
+
+
+def test_user_directory_finds_account_managers_of_a_unit(client_for, manager_user, am_user, am_user2, org):
+    client = client_for(manager_user)
+    rows = client.get("/api/users/", {"role": "account_manager", "unit": org["sales"].pk}).json()["results"]
+    assert [r["username"] for r in rows] == ["am1", "am2"]
+    assert rows[0]["unit"]["name"] == "销售一组" and rows[0]["name"] == "吴经理"
+    assert [r["username"] for r in client.get("/api/users/", {"q": "郑"}).json()["results"]] == ["am2"]
+
+
+def test_user_directory_leaves_out_departed_users(client_for, manager_user, am_user, am_user2):
+    am_user2.is_active = False
+    am_user2.save(update_fields=["is_active"])
+    names = [r["username"] for r in client_for(manager_user).get("/api/users/").json()["results"]]
+    assert "am2" not in names and "am1" in names

@@ -1,5 +1,6 @@
 """Token and session authentication on the archive API."""
 
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 
@@ -55,3 +56,15 @@ def test_anonymous_gets_nothing(customer):
     resp = APIClient().get("/api/customers/")
     assert resp.status_code in (401, 403)
     assert "results" not in resp.json()
+
+
+def test_repeated_wrong_passwords_lock_the_token_login(settings, am_user):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 2
+    client = APIClient(REMOTE_ADDR="10.0.0.9")
+    for _ in range(2):
+        client.post("/api/auth/token/", {"username": "am1", "password": "wrong"}, format="json")
+    resp = client.post("/api/auth/token/", {"username": "am1", "password": "pw-12345678"}, format="json")
+    assert resp.status_code == 429  # django-axes answers a locked-out login with 429
+    assert b"token" not in resp.content
+    assert not Token.objects.filter(user=am_user).exists()
