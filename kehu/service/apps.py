@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 COMPLAINT_WORK = ("service.view_complaint", "service.add_complaint", "service.change_complaint")
@@ -44,3 +45,9 @@ class ServiceConfig(AppConfig):
                              permission="service.view_surveyround"))
         register_panel(Panel("complaints-due", 20, complaints_panel))
         register_panel(Panel("visits-overdue", 30, visits_panel))
+
+        from kehu.service.services.events import on_gift_approval_event
+        from kehu.workflow.services import KindSpec, register_kind
+
+        register_kind("gift", KindSpec(on_event=on_gift_approval_event,
+                                       url=lambda approval: reverse("service:gift_list")))

@@ -1,10 +1,9 @@
 """Symposiums and customer gatherings (000 第十三条; 001 第十四条二) and gift requests (001 第十四条一).
 
-Gift approval: decided here by a holder of service.approve_giftrequest (市场营销部负责人 in the standard roles).
-INTEGRATION POINT — when kehu.workflow's generic approvals are committed, gift_request_submit should call
-kehu.workflow.services.approval_submit(actor=..., subject=gift, kind="gift", title=..., customer=gift.customer)
-(the shaanxi-cement pack defines the `gift` chain: marketing_head 同意) and register_kind("gift",
-KindSpec(on_event=...)) should call gift_request_decide's body on approved/rejected.
+Gift approval goes through kehu.workflow's generic approvals: gift_request_submit starts the pack's `gift` chain
+(001 第十四条一: 市场营销部负责人同意; built-in chain when the pack has none) and `on_gift_approval_event`
+(registered in apps.py with register_kind("gift", ...)) writes the outcome back on the request.
+gift_request_decide remains for requests that carry no workflow approval (approval_ref empty).
 """
 
 from __future__ import annotations
@@ -123,6 +122,12 @@ def gift_request_submit(*, actor: User, customer_id: int | None, item: str, quan
     customer = customer_get_for_actor(actor=actor, pk=customer_id)
     gift = GiftRequest.objects.create(customer=customer, item=item.strip(), quantity=quantity, amount=amount,
                                       reason=reason.strip(), requested_by=actor, event_id=event_id)
+    from kehu.workflow.services import approval_submit
+
+    approval = approval_submit(actor=actor, subject=gift, kind="gift", customer=customer,
+                               title=f"赠送礼品：{gift.item} ×{quantity}（{amount} 元）· {customer.name}")
+    gift.approval_ref = str(approval.pk)
+    gift.save(update_fields=["approval_ref"])
     archive(customer, actor, "gift.requested", f"申请赠送礼品：{gift.item} ×{quantity}（{amount} 元），待审批",
             gift.reason, gift_id=gift.pk)
     return gift
@@ -137,6 +142,8 @@ def gift_request_decide(*, actor: User, gift_id: int, approve: bool, comment: st
         raise ScopeError("礼品申请不存在。")
     if gift.status != GiftStatus.PENDING:
         raise ServiceError("该申请已审批。", code="state")
+    if gift.approval_ref:
+        raise ServiceError("该申请在审批中心按审批链办理，请在“审批”中处理。", code="workflow")
     if gift.requested_by_id == actor.pk:
         raise ServiceError("不能审批本人提交的申请。", code="self_approval")
     gift.status = GiftStatus.APPROVED if approve else GiftStatus.REJECTED
@@ -145,3 +152,16 @@ def gift_request_decide(*, actor: User, gift_id: int, approve: bool, comment: st
     archive(gift.customer, actor, "gift.decided", f"礼品赠送申请{gift.get_status_display()}：{gift.item}", comment,
             gift_id=gift.pk)
     return gift
+
+
+def on_gift_approval_event(approval, event: str, actor) -> None:
+    """kehu.workflow calls this inside its transaction on submitted / approved / rejected / returned / withdrawn."""
+    if event not in ("approved", "rejected", "withdrawn"):
+        return
+    gift = GiftRequest.objects.select_for_update().filter(pk=approval.object_id).select_related("customer").first()
+    if gift is None or gift.status != GiftStatus.PENDING:
+        return
+    gift.status = GiftStatus.APPROVED if event == "approved" else GiftStatus.REJECTED
+    gift.decided_by, gift.decided_at = actor, timezone.now()
+    gift.decision_comment = "审批链：" + {"approved": "同意", "rejected": "驳回", "withdrawn": "申请人撤回"}[event]
+    gift.save()

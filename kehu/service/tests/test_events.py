@@ -42,13 +42,19 @@ def test_event_in_the_future_cannot_be_recorded_as_held(marketing_head):
         services.event_record(actor=marketing_head, event_id=event.pk, attended_ids=[], minutes="x")
 
 
-def test_gift_needs_the_marketing_heads_approval(am_user, marketing_head, customer):
+def test_gift_goes_through_the_approval_chain_to_the_marketing_head(am_user, marketing_head, customer):
+    from kehu.workflow.models import Approval
+    from kehu.workflow.services import approval_step_decide
+
     gift = services.gift_request_submit(actor=am_user, customer_id=customer.pk, item="中秋礼盒", quantity=2,
                                         amount=Decimal("600.00"), reason="重点工程客户")
     assert gift.status == GiftStatus.PENDING
+    approval = Approval.objects.get(pk=int(gift.approval_ref))
+    step = approval.steps.get(status="pending")
     with pytest.raises(ForbiddenError):
-        services.gift_request_decide(actor=am_user, gift_id=gift.pk, approve=True)
-    gift = services.gift_request_decide(actor=marketing_head, gift_id=gift.pk, approve=True, comment="同意")
-    assert gift.status == GiftStatus.APPROVED
+        approval_step_decide(actor=am_user, step=step, decision="approve")
+    approval_step_decide(actor=marketing_head, step=step, decision="approve", comment="同意")
+    gift.refresh_from_db()
+    assert gift.status == GiftStatus.APPROVED and gift.decided_by == marketing_head
     with pytest.raises(ServiceError):
         services.gift_request_decide(actor=marketing_head, gift_id=gift.pk, approve=False)

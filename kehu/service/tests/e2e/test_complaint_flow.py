@@ -9,7 +9,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def test_complaint_intake_to_closure(browser, live_server, am_user, customer_factory):
     customer = customer_factory(owner=am_user, name="咸阳渭河商混站")
-    page = browser.new_page()
+    page = browser.new_page(locale="zh-CN")
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", "am1")
     page.fill("input[name=password]", "pw-12345678")
