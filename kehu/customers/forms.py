@@ -46,7 +46,13 @@ SERVICE_MESSAGES = (
     pgettext_lazy("timeline", "修改"),
     pgettext_lazy("timeline", "删除"),
     gettext_noop("系统"),
-    gettext_noop("业务事件"),
+    gettext_noop("（空）"),
+    pgettext_lazy("timeline", "客户档案"),
+    pgettext_lazy("timeline", "联系人"),
+    pgettext_lazy("timeline", "资质"),
+    pgettext_lazy("timeline", "开票资料"),
+    pgettext_lazy("timeline", "附件"),
+    pgettext_lazy("timeline", "业务事件"),
 )
 
 REASON_HELP = _("选填，将记入变更记录")
@@ -67,7 +73,7 @@ class BootstrapMixin:
         errors = self._errors or {}  # never trigger validation from here
         for name, field in self.fields.items():
             widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
+            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select | forms.SelectMultiple):
                 css = "form-select"
@@ -79,6 +85,11 @@ class BootstrapMixin:
 
     def full_clean(self):
         super().full_clean()
+        self._style()
+
+    def add_error(self, field, error):
+        # Service errors arrive after validation: mark their fields too.
+        super().add_error(field, error)
         self._style()
 
     def __init__(self, *args, **kwargs):
@@ -269,9 +280,7 @@ class HandoverForm(BootstrapMixin, forms.Form):
         self.fields["from_user"].queryset = User.objects.filter(pk__in=qs.values("pk")).order_by("username")
         self.fields["to_user"].queryset = qs.filter(is_active=True).order_by("username")
         self.fields["customers"].choices = list(customer_choices)
-        self.fields["mode"].widget.attrs = {}
         self._style()
-        self.fields["mode"].widget.attrs["class"] = "form-check-input"
 
     def clean(self):
         data = super().clean()

@@ -20,7 +20,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -322,9 +322,29 @@ def _timeline_for_display(user: User, entries: list) -> list:
             return replace(ch, old=names.get(ch.old, ch.old), new=names.get(ch.new, ch.new))
         if mask and ch.field in _PERSONAL_MASKS and entry.what.startswith("联系人"):
             return replace(ch, old=_mask_value(ch.field, ch.old), new=_mask_value(ch.field, ch.new))
-        return ch
+        return replace(ch, old=_readable(ch.old), new=_readable(ch.new))
 
-    return [replace(e, changes=tuple(shown(e, ch) for ch in e.changes)) if e.changes else e for e in entries]
+    def what(label: str) -> str:
+        kind, sep, rest = label.partition(" ")
+        return f"{pgettext('timeline', kind)}{sep}{rest}"
+
+    return [
+        replace(e, what=what(e.what), actor=gettext(e.actor) if e.actor == "系统" else e.actor,
+                changes=tuple(shown(e, ch) for ch in e.changes))
+        for e in entries
+    ]
+
+
+_READABLE = {"（空）", "是", "否"}
+
+
+def _readable(value):
+    """Values the selector renders in Chinese, in the user's language; classification dicts as 维度=值."""
+    if isinstance(value, dict):
+        return "；".join(f"{k}={v}" for k, v in value.items()) or gettext("（空）")
+    if isinstance(value, str) and value in _READABLE:
+        return gettext(value)
+    return value
 
 
 def _mask_value(field: str, value):

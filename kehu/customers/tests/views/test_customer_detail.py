@@ -108,3 +108,17 @@ def test_history_names_people_and_units_instead_of_ids(client, manager_user, am_
     body = client.get(reverse("customers:detail", args=[customer.pk]) + "?tab=history").content.decode()
     assert f'<span class="kehu-diff-old px-1">{am_user}</span> → <span class="kehu-diff-new px-1">{am_user2}</span>' \
         in body
+
+
+def test_history_reads_in_english_after_switching_language(am_client, am_user, customer):
+    from kehu.customers.services import contact_save
+
+    contact_save(actor=am_user, customer=customer, name="张伟", is_decision_maker=True)
+    am_client.cookies["django_language"] = "en"
+    body = am_client.get(reverse("customers:detail", args=[customer.pk]) + "?tab=history").content.decode()
+    assert "Contact 张伟" in body and ">Created<" in body and ">Yes<" in body
+
+
+def test_volume_tab_loads_the_sales_fragment(am_client, customer):
+    body = am_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert f'hx-get="/sales/customers/{customer.pk}/monthly/"' in body

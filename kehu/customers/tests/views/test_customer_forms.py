@@ -183,3 +183,10 @@ def test_attachment_without_title_is_refused_beside_the_field(am_client, custome
         "title": "", "file": SimpleUploadedFile("a.pdf", b"%PDF-1.4"),
     }).content.decode()
     assert _field_errors(body, "title") == ["请填写附件标题。"]
+
+
+def test_field_refused_by_the_service_is_marked_invalid(am_client, customer):
+    body = am_client.post(reverse("customers:create"), {"name": "另一家公司", "kind": "enterprise",
+                                                        "uscc": customer.uscc}).content.decode()
+    tag = re.search(r'<input[^>]*name="uscc"[^>]*>', body).group(0)
+    assert "is-invalid" in tag
