@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -30,6 +28,5 @@ urlpatterns = [
     path("calendar/", include("kehu.workdays.urls")),
     path("service/", include("kehu.service.urls")),
 ]
-
-if settings.DEBUG or settings.TESTING:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files (scans, attachments) are never served from a public media URL: only through logged-in views
+# that check the customer's data scope.

@@ -202,6 +202,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStatusEnum": "kehu.customers.models.CustomerStatus",
+        "CustomerKindEnum": "kehu.customers.models.CustomerKind",
+    },
 }
 
 # Background jobs: huey on SQLite by default (no extra server), Redis when KEHU_REDIS_URL is set.

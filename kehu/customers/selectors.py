@@ -32,6 +32,7 @@ _ASCII_LETTERS = re.compile(r"^[a-zA-Z]+$")
 _DIGITS = re.compile(r"^[\d\-+]+$")
 _USCC_LIKE = re.compile(r"^[0-9A-Z]{15,18}$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_CODE_LIKE = re.compile(r"^[A-Za-z]{1,4}\d{4,}$")
 
 # Extra visibility (time-limited access grants, issue 5) plugs in here without touching every selector.
 _EXTRA_VISIBILITY: list = []
@@ -48,6 +49,9 @@ def customer_scope_q(actor: User) -> Q:
 
 def customer_visible_q(actor: User) -> Q:
     q = customer_scope_q(actor)
+    if not q:
+        # Scope "all" is the empty Q (every row); OR-ing another Q onto it would collapse to that Q alone.
+        return q
     for fn in _EXTRA_VISIBILITY:
         q |= fn(actor)
     return q
@@ -214,7 +218,10 @@ def search_filter(query: str) -> Q:
         if len(compact) >= _TRIGRAM_MIN:
             found |= _text_q(_FTS_TEXT_COLUMNS, q)  # Latin words in names (ABC化工)
         return found
-    # Letters and digits (KH00001234, ABC化工's "ABC1"): a name substring, or a customer code or its start.
+    if _CODE_LIKE.match(compact):
+        # KH00001234 / kh0000123: a customer code or its start (btree), not a name.
+        return _code_q(q) | _prefix_q("code", upper)
+    # Other letters and digits (ABC1化工 → "abc1"): a name substring, or a customer code or its start.
     return _text_q(_FTS_TEXT_COLUMNS, q) | _code_q(q) | _prefix_q("code", upper)
 
 
@@ -350,7 +357,16 @@ def _display(field, value):
     return value
 
 
-def _timeline_for(model, records, label_fn) -> list[TimelineEntry]:
+_PERSONAL_FIELDS = {"mobile", "phone", "id_number"}
+
+
+def _masked(field_name: str, value):
+    if value in (None, "（空）") or field_name not in _PERSONAL_FIELDS:
+        return value
+    return mask_id_number(str(value)) if field_name == "id_number" else mask_mobile(str(value))
+
+
+def _timeline_for(model, records, label_fn, *, mask: bool = False) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
     previous: dict[int, Any] = {}
     fields = [f for f in model._meta.fields if f.attname not in _SKIP_FIELDS and f.name not in _SKIP_FIELDS]
@@ -362,7 +378,10 @@ def _timeline_for(model, records, label_fn) -> list[TimelineEntry]:
             for f in fields:
                 old, new = getattr(prev, f.attname, None), getattr(rec, f.attname, None)
                 if old != new:
-                    changes.append(FieldChange(f.name, str(f.verbose_name), _display(f, old), _display(f, new)))
+                    old_shown, new_shown = _display(f, old), _display(f, new)
+                    if mask:
+                        old_shown, new_shown = _masked(f.name, old_shown), _masked(f.name, new_shown)
+                    changes.append(FieldChange(f.name, str(f.verbose_name), old_shown, new_shown))
             if not changes:
                 previous[rec.id] = rec
                 continue
@@ -370,7 +389,8 @@ def _timeline_for(model, records, label_fn) -> list[TimelineEntry]:
             for f in fields:
                 new = getattr(rec, f.attname, None)
                 if new not in (None, "", False, {}):
-                    changes.append(FieldChange(f.name, str(f.verbose_name), None, _display(f, new)))
+                    shown = _masked(f.name, _display(f, new)) if mask else _display(f, new)
+                    changes.append(FieldChange(f.name, str(f.verbose_name), None, shown))
         previous[rec.id] = rec
         user = rec.history_user
         users[rec.history_user_id] = user
@@ -384,8 +404,11 @@ def _timeline_for(model, records, label_fn) -> list[TimelineEntry]:
     return entries
 
 
-def customer_timeline(*, customer: Customer) -> list[TimelineEntry]:
-    """The archive's whole history, newest first, in a fixed number of queries whatever its length."""
+def customer_timeline(*, customer: Customer, actor: User | None = None) -> list[TimelineEntry]:
+    """The archive's whole history, newest first, in a fixed number of queries whatever its length.
+
+    With an actor who may not see personal data, contacts' phones and ID numbers are masked in the changes too."""
+    mask = actor is not None and not can_view_personal_data(actor)
     specs = [
         (Customer, Customer.history.filter(id=customer.pk), lambda r: "客户档案"),
         (Contact, Contact.history.filter(customer_id=customer.pk), lambda r: f"联系人 {r.name}"),
@@ -397,7 +420,7 @@ def customer_timeline(*, customer: Customer) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
     for model, qs, label in specs:
         records = qs.select_related("history_user").order_by("history_date", "history_id")
-        entries.extend(_timeline_for(model, records, label))
+        entries.extend(_timeline_for(model, records, label, mask=mask and model is Contact))
     for ev in ArchiveEvent.objects.filter(customer=customer).select_related("actor"):
         entries.append(
             TimelineEntry(at=ev.at, actor=str(ev.actor) if ev.actor else "系统", what="业务事件",

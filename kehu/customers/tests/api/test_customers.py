@@ -103,12 +103,6 @@ def test_retrieve_outside_scope_is_404_and_reveals_nothing(api, am_user2, custom
     assert CustomerRead.objects.count() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG in kehu/customers/selectors.customer_visible_q: scope 'all' is Q(), and Q() | access_grant_q "
-    "collapses to access_grant_q alone, so all-scope users (finance, GM, superuser) see only granted customers. "
-    "Fix: return the empty Q before OR-ing the registered visibilities; then remove this marker.",
-)
 def test_a_user_whose_scope_is_all_reads_any_customer(api, finance_user, customer, other_customer):
     """Finance (scope: all) must keep seeing every archive whatever extra visibility other apps register."""
     client = api(finance_user)

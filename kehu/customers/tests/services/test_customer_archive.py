@@ -128,3 +128,22 @@ def test_two_concurrent_saves_one_conflicts(on_postgres, am_user):
         t.join()
     assert sorted(outcomes) == ["conflict", "saved"]
     assert Customer.objects.get(pk=c.pk).version == 2
+
+
+def test_history_masks_contact_phones_for_users_without_personal_data_permission(am_user, make_user):
+    c = customer_create(actor=am_user, name="甲公司")
+    contact = contact_save(actor=am_user, customer=c, name="张三", mobile="13912345678")
+    contact_save(actor=am_user, customer=c, contact=contact, name="张三", mobile="13987654321")
+    finance = make_user("finance_reviewer", "finance")
+    change = customer_timeline(customer=c, actor=finance)[0].changes[0]
+    assert (change.old, change.new) == ("139****5678", "139****4321")
+    change = customer_timeline(customer=c, actor=am_user)[0].changes[0]
+    assert (change.old, change.new) == ("13912345678", "13987654321")
+
+
+def test_a_company_wide_user_sees_every_customer_even_with_access_grants_registered(am_user, make_user):
+    from kehu.customers.selectors import customer_queryset_for_actor
+
+    c = customer_create(actor=am_user, name="甲公司")
+    finance = make_user("finance_reviewer", "finance")
+    assert list(customer_queryset_for_actor(finance)) == [c]

@@ -32,8 +32,6 @@ def finance(make_user):
     return type(user).objects.get(pk=user.pk)
 
 
-@pytest.mark.xfail(reason="customers.selectors.customer_visible_q: Q() | extra visibility narrows the ALL scope "
-                          "(reported to the lead)", strict=False)
 def test_a_finance_reviewer_with_company_wide_scope_records_a_payment(make_user, customers):
     fin = make_user("finance_reviewer", "finance", username="fin-all")
     payment_record(actor=fin, customer=customers["a"], amount="1", paid_on=date(2024, 1, 1), reference="ALL1")
