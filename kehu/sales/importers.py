@@ -335,8 +335,19 @@ def _sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
+def _pg_number_ok(expr: str, int_digits: int, frac_digits: int) -> str:
+    """SQL twin of QTY_RE / AMOUNT_RE without a regex (a regex costs ~2 µs a row; this ~0.3 µs)."""
+    body = f"ltrim({expr}, '+-')"
+    return (
+        f"(translate({expr}, '0123456789', '') IN ('', '.', '-', '-.', '+', '+.')"
+        f" AND length(split_part({body}, '.', 1)) BETWEEN 1 AND {int_digits}"
+        f" AND length(split_part({body}, '.', 2)) <= {frac_digits})"
+    )
+
+
 def _pg_normalise(mapping: dict[str, int]) -> int:
-    """CREATE TEMP TABLE stg AS SELECT … from stg_raw: the SQL twin of normalise_row()."""
+    """CREATE TEMP TABLE stg AS SELECT … from stg_raw: the SQL twin of normalise_row(), regex-free on the
+    common path (plain numbers, ISO dates) because 5 million rows make every microsecond count."""
     trim = _sql_str(TRIM)
     strip = _sql_str(NUM_STRIP)
 
@@ -345,33 +356,40 @@ def _pg_normalise(mapping: dict[str, int]) -> int:
         return f"btrim(coalesce(c{i}, ''), {trim})" if i is not None else "''"
 
     unit_case = " ".join(f"WHEN {_sql_str(k)} THEN {_sql_str(v)}" for k, v in UNIT_ALIASES.items())
+    y, m, d = "dm[1]::int", "dm[2]::int", "dm[3]::int"
+    days = (f"CASE WHEN {m} IN (4, 6, 9, 11) THEN 30 WHEN {m} = 2 THEN "
+            f"CASE WHEN ({y} % 4 = 0 AND {y} % 100 <> 0) OR {y} % 400 = 0 THEN 29 ELSE 28 END ELSE 31 END")
     sql = f"""
     CREATE TEMP TABLE stg ON COMMIT DROP AS
     SELECT line, customer_code, product_code, quantity_txt,
-           CASE WHEN q ~ {_sql_str(QTY_RE)} THEN q::numeric END AS quantity,
+           CASE WHEN {_pg_number_ok('q', 15, 3)} THEN q::numeric END AS quantity,
            unit_txt, CASE lower(unit_txt) {unit_case} END AS unit,
-           amount_txt, CASE WHEN a ~ {_sql_str(AMOUNT_RE)} THEN a::numeric END AS amount,
+           amount_txt, CASE WHEN {_pg_number_ok('a', 14, 2)} THEN a::numeric END AS amount,
            date_txt,
-           CASE WHEN dm IS NOT NULL AND dm[1]::int BETWEEN {MIN_YEAR} AND {MAX_YEAR} AND dm[2]::int BETWEEN 1 AND 12
-                 AND dm[3]::int BETWEEN 1 AND extract(day FROM make_date(dm[1]::int, dm[2]::int, 1)
-                                                     + interval '1 month' - interval '1 day')::int
-                THEN make_date(dm[1]::int, dm[2]::int, dm[3]::int) END AS picked_on,
+           CASE WHEN dm IS NOT NULL AND {y} BETWEEN {MIN_YEAR} AND {MAX_YEAR} AND {m} BETWEEN 1 AND 12
+                 AND {d} BETWEEN 1 AND {days}
+                THEN make_date({y}, {m}, {d}) END AS picked_on,
            warehouse_code, source_ref
     FROM (
         SELECT line + 1 AS line, customer_code, product_code, quantity_txt, unit_txt, amount_txt, date_txt,
                warehouse_code, source_ref,
                translate(quantity_txt, {strip}, '') AS q, translate(amount_txt, {strip}, '') AS a,
-               coalesce(regexp_match(date_txt, {_sql_str(DATE_RE1)}), regexp_match(date_txt, {_sql_str(DATE_RE2)}))
-                 AS dm
+               CASE WHEN length(date_txt) = 10 AND translate(date_txt, '0123456789', '') = '--'
+                         AND substr(date_txt, 5, 1) = '-' AND substr(date_txt, 8, 1) = '-'
+                    THEN ARRAY[substr(date_txt, 1, 4), substr(date_txt, 6, 2), substr(date_txt, 9, 2)]
+                    ELSE coalesce(regexp_match(date_txt, {_sql_str(DATE_RE1)}),
+                                  regexp_match(date_txt, {_sql_str(DATE_RE2)})) END AS dm
         FROM (
             SELECT line, {col('customer_code')} AS customer_code, {col('product_code')} AS product_code,
                    {col('quantity')} AS quantity_txt, {col('unit')} AS unit_txt, {col('amount')} AS amount_txt,
                    {col('picked_on')} AS date_txt, {col('warehouse_code')} AS warehouse_code,
                    {col('source_ref')} AS source_ref
             FROM stg_raw
+            OFFSET 0  -- trim once per value, not again in the blank-row filter
         ) r0
         WHERE NOT (customer_code = '' AND product_code = '' AND quantity_txt = '' AND amount_txt = ''
                    AND date_txt = '' AND source_ref = '' AND unit_txt = '' AND warehouse_code = '')
+        OFFSET 0  -- keeps `dm` computed once per row instead of once per reference below
     ) r
     """  # noqa: S608 - built from constants and column numbers only
     with connection.cursor() as cur:
