@@ -255,7 +255,7 @@ class CustomerFilterForm(forms.Form):
         self.fields["unit"].queryset = units if units is not None else OrgUnit.objects.none()
 
     def classification(self) -> dict[str, str]:
-        text = (self.cleaned_data.get("cls") or "").replace("：", "=").replace(":", "=")
+        text = (getattr(self, "cleaned_data", {}).get("cls") or "").replace("：", "=").replace(":", "=")
         key, sep, value = text.partition("=")
         return {key.strip(): value.strip()} if sep and key.strip() and value.strip() else {}
 

@@ -51,9 +51,9 @@ from kehu.org.models import DataScope, OrgUnit, User
 from kehu.org.selectors import user_scope
 
 PAGE_SIZE = 50
-# The list shows an exact total up to this many matches and "10,000+" beyond: an exact COUNT over a million
+# The list shows an exact total up to this many matches and "1000+" beyond: an exact COUNT over a million
 # rows costs more than the page itself.
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = 1_000
 EXPORT_CHUNK = 2_000
 HANDOVER_CHOICES_LIMIT = 500
 EXPIRY_WARNING_DAYS = 30
@@ -137,13 +137,14 @@ def _filter_choices(user: User):
 
 
 def _filters_from(form: CustomerFilterForm) -> selectors.CustomerFilters:
-    data = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # an invalid filter (say an owner outside the scope) is dropped; the valid ones still apply
+    data = getattr(form, "cleaned_data", {})
     return selectors.CustomerFilters(
         query=(data.get("q") or "").strip(),
         status=data.get("status") or "",
         owner_id=data["owner"].pk if data.get("owner") else None,
         unit_id=data["unit"].pk if data.get("unit") else None,
-        classification=form.classification() if data else {},
+        classification=form.classification() if data.get("cls") else {},
     )
 
 

@@ -107,3 +107,21 @@ def test_export_buttons_hidden_without_permission(client, staff_user):
     client.force_login(staff_user)
     body = client.get(reverse("customers:list")).content.decode()
     assert "export-csv" not in body
+
+
+def test_large_export_logs_reads_chunk_by_chunk(am_client, am_user, customer_factory, monkeypatch):
+    from kehu.customers import views
+
+    monkeypatch.setattr(views, "EXPORT_CHUNK", 2)
+    made = {customer_factory(name=f"导出客户{i}", owner=am_user).pk for i in range(5)}
+    rows = _csv_rows(am_client.get(reverse("customers:export_csv")))
+    assert len(rows) == 6
+    assert set(CustomerRead.objects.filter(channel="export").values_list("customer_id", flat=True)) == made
+    assert CustomerRead.objects.filter(channel="export").count() == 5
+
+
+def test_owner_outside_scope_in_the_url_does_not_widen_or_drop_the_search(am_client, customer, customer_factory,
+                                                                          am_user, am_user2):
+    customer_factory(name="青岛恒通塑料有限公司", owner=am_user)
+    body = am_client.get(reverse("customers:list"), {"q": "zgsh", "owner": am_user2.pk}).content.decode()
+    assert customer.name in body and "青岛恒通塑料有限公司" not in body
