@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import F, Func, Lookup, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import Contains
 from pypinyin import Style, pinyin
 
 from kehu.core.errors import ScopeError
@@ -103,8 +104,13 @@ def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _contains_q(field_name: str, value: str) -> Q:
-    return Q(_ILike(F(field_name), f"%{_like_escape(value)}%"))
+def _contains_q(field_name: str, value: str, *, ci: bool = False) -> Q:
+    """Substring match. Case-sensitive LIKE where case cannot matter (Chinese, the lower-case pinyin keys):
+    PostgreSQL estimates LIKE far better than ILIKE, and a bad estimate makes it walk the code index for
+    ORDER BY code LIMIT 50 instead of using the trigram index (seen: 1.4 s instead of 30 ms)."""
+    if ci:
+        return Q(_ILike(F(field_name), f"%{_like_escape(value)}%"))
+    return Q(**{f"{field_name}__contains": value})
 
 
 def _prefix_q(field_name: str, value: str) -> Q:
@@ -125,13 +131,14 @@ def _fts_q(columns: tuple[str, ...], value: str) -> Q:
     return Q(pk__in=RawSQL(sql, [match]))  # noqa: S611
 
 
-def _text_q(columns: tuple[str, ...], value: str) -> Q:
-    """Any of `columns` contains `value` (case-insensitive), through the trigram index when it can."""
+def _text_q(columns: tuple[str, ...], value: str, *, ci: bool = False) -> Q:
+    """Any of `columns` contains `value`, through the trigram index when it can (FTS5 trigram is
+    case-insensitive anyway)."""
     if connection.vendor == "sqlite" and len(value) >= _TRIGRAM_MIN:
         return _fts_q(columns, value)
     result = Q()
     for col in columns:
-        result |= _contains_q(col, value)
+        result |= _contains_q(col, value, ci=ci)
     return result
 
 
@@ -161,10 +168,8 @@ def _chinese_q(value: str) -> Q:
     if connection.vendor == "postgresql":
         # 1–2 characters: pg_trgm cannot answer LIKE '%腾讯%'. The bigram index (customers 0003) holds every
         # adjacent pair as a word: " 腾讯 " for two characters, a word start " 腾" for one. Exact, no recheck.
-        escaped = _like_escape(value)
-        pattern = f"% {escaped} %" if len(value) == 2 else f"% {escaped}%"
         bigrams = Func(F("name"), F("short_name"), function="kehu_cjk_bigrams", output_field=TextField())
-        return Q(_ILike(bigrams, pattern))
+        return Q(Contains(bigrams, f" {value} " if len(value) == 2 else f" {value}"))
     # SQLite, 1–2 characters: FTS5 trigram cannot answer them either. Narrow through the pinyin key (indexed,
     # "tengxun" is long enough), then keep the rows whose names really contain the characters.
     variants = _pinyin_variants(value)
@@ -216,13 +221,13 @@ def search_filter(query: str) -> Q:
         low = compact.lower()
         found = _code_q(q) | _text_q(("name_initials", "name_pinyin"), low)
         if len(compact) >= _TRIGRAM_MIN:
-            found |= _text_q(_FTS_TEXT_COLUMNS, q)  # Latin words in names (ABC化工)
+            found |= _text_q(_FTS_TEXT_COLUMNS, upper)  # Latin letters in names are upper case (TCL科技)
         return found
     if _CODE_LIKE.match(compact):
         # KH00001234 / kh0000123: a customer code or its start (btree), not a name.
         return _code_q(q) | _prefix_q("code", upper)
     # Other letters and digits (ABC1化工 → "abc1"): a name substring, or a customer code or its start.
-    return _text_q(_FTS_TEXT_COLUMNS, q) | _code_q(q) | _prefix_q("code", upper)
+    return _text_q(_FTS_TEXT_COLUMNS, q, ci=True) | _code_q(q) | _prefix_q("code", upper)
 
 
 def customer_count_bounded(qs: QuerySet, limit: int = 1000) -> tuple[int, bool]:

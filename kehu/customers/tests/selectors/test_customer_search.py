@@ -101,6 +101,12 @@ def test_full_pinyin_follows_the_reading_in_context(customers):
     assert found("yinhang") == {"KH00000103"}
 
 
+def test_latin_letters_in_a_name_are_found_in_either_case(customers, customer_factory, am_user):
+    customer_factory(code="KH00000108", name="TCL科技集团股份有限公司", short_name="TCL科技", owner=am_user)
+    assert found("tcl") == {"KH00000108"}
+    assert found("TCL科技") == {"KH00000108"}
+
+
 def test_full_credit_code_finds_the_customer(customers):
     assert found("91440300708461136T") == {"KH00000102"}
 
@@ -192,3 +198,18 @@ def test_bounded_count_stops_at_the_limit(customer_factory, am_user):
     assert customer_count_bounded(Customer.objects.all(), limit=3) == (3, True)
     assert customer_count_bounded(Customer.objects.all(), limit=5) == (5, False)
     assert customer_count_bounded(Customer.objects.all(), limit=10) == (5, False)
+
+
+def test_sqlite_search_index_repairs_itself_after_a_table_rebuild_dropped_its_triggers(customers, customer_factory,
+                                                                                      am_user):
+    from django.db import connection
+
+    from kehu.customers import selectors
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite FTS5 only")
+    with connection.cursor() as cur:  # what Django's SQLite table remake does to triggers
+        cur.execute("DROP TRIGGER customers_customer_fts_ai")
+    customer_factory(code="KH00000301", name="淄博齐鲁石化新材料有限公司", short_name="齐鲁新材", owner=am_user)
+    selectors._fts_checked = False
+    assert found("齐鲁石化新") == {"KH00000301"}
