@@ -102,18 +102,6 @@ def _tab_url(customer: Customer, tab: str) -> str:
     return f"{reverse('customers:detail', args=[customer.pk])}?tab={tab}"
 
 
-def _count_bounded(qs, limit: int) -> tuple[int, bool]:
-    """(count, capped): an exact count up to `limit` matches, without counting a million rows."""
-    fn = getattr(selectors, "customer_count_bounded", None)
-    if fn is not None:
-        result = fn(qs, limit)
-        if isinstance(result, tuple):
-            return result
-        return min(result, limit), result > limit
-    n = qs.order_by()[: limit + 1].count()
-    return min(n, limit), n > limit
-
-
 def _filter_choices(user: User):
     """Owners and units the filter may offer: those inside the user's data scope."""
     scope = user_scope(user)
@@ -170,7 +158,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     rows = list(qs[offset: offset + PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    total, capped = _count_bounded(qs, COUNT_LIMIT)
+    total, capped = selectors.customer_count_bounded(qs, COUNT_LIMIT)
     params = request.GET.copy()
     params.pop("page", None)
     query = params.urlencode()
@@ -293,20 +281,13 @@ def _expiry_state(expires_on, today) -> str:
     return "valid"
 
 
-_PERSONAL_MASKS = {
-    "mobile": selectors.mask_mobile,
-    "phone": selectors.mask_mobile,
-    "id_number": selectors.mask_id_number,
-}
-
-
 _USER_FIELDS = {"owner", "verified_by", "uploaded_by"}
 _UNIT_FIELDS = {"unit", "region"}
 
 
 def _timeline_for_display(user: User, entries: list) -> list:
-    """The selector's timeline, made readable and safe: people and units by name instead of their ids (two
-    queries in all), and contacts' phones and ID numbers masked for users who may not see personal data."""
+    """The selector's timeline (already masked for the actor), made readable: people and units by name instead of
+    their ids (two queries in all), classification dicts as 维度=值, and labels in the user's language."""
     user_ids, unit_ids = set(), set()
     for entry in entries:
         for ch in entry.changes:
@@ -315,14 +296,11 @@ def _timeline_for_display(user: User, entries: list) -> list:
                 target.update(v for v in (ch.old, ch.new) if isinstance(v, int))
     users = {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
     units = dict(OrgUnit.objects.filter(pk__in=unit_ids).values_list("pk", "name")) if unit_ids else {}
-    mask = not selectors.can_view_personal_data(user)
 
-    def shown(entry, ch):
+    def shown(ch):
         if ch.field in _USER_FIELDS or ch.field in _UNIT_FIELDS:
             names = users if ch.field in _USER_FIELDS else units
             return replace(ch, old=names.get(ch.old, ch.old), new=names.get(ch.new, ch.new))
-        if mask and ch.field in _PERSONAL_MASKS and entry.what.startswith("联系人"):
-            return replace(ch, old=_mask_value(ch.field, ch.old), new=_mask_value(ch.field, ch.new))
         return replace(ch, old=_readable(ch.old), new=_readable(ch.new))
 
     def what(label: str) -> str:
@@ -331,7 +309,7 @@ def _timeline_for_display(user: User, entries: list) -> list:
 
     return [
         replace(e, what=what(e.what), actor=gettext(e.actor) if e.actor == "系统" else e.actor,
-                changes=tuple(shown(e, ch) for ch in e.changes))
+                changes=tuple(shown(ch) for ch in e.changes))
         for e in entries
     ]
 
@@ -346,12 +324,6 @@ def _readable(value):
     if isinstance(value, str) and value in _READABLE:
         return gettext(value)
     return value
-
-
-def _mask_value(field: str, value):
-    if value is None or value == "（空）":
-        return value
-    return _PERSONAL_MASKS[field](str(value))
 
 
 def _sales_fragment_url(customer: Customer) -> str | None:
@@ -391,7 +363,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "qualifications": qualifications,
         "invoicing": InvoicingProfile.objects.filter(customer=customer).first(),
         "attachments": customer.attachments.select_related("uploaded_by"),
-        "timeline": _timeline_for_display(user, selectors.customer_timeline(customer=customer)),
+        "timeline": _timeline_for_display(user, selectors.customer_timeline(customer=customer, actor=user)),
         "reads": selectors.customer_reads(actor=user, customer=customer) if can_reads else None,
         "can_reads": can_reads,
         "can_edit": user.has_perm("customers.change_customer"),
