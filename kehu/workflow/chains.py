@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from django.conf import settings
 
@@ -34,6 +32,7 @@ class ChainStep:
     role: str
     action: str
     due_working_days: int | None = None
+    due_admin_key: str = ""  # the pack leaves the time limit to the administrator under this key
 
     @property
     def role_name(self) -> str:
@@ -54,45 +53,35 @@ BUILTIN: dict[str, tuple[str, str, tuple[ChainStep, ...]]] = {
     "admission": (
         "客户开户审批", "000 第七条",
         (
-            ChainStep("sales_reviewer", "销售部审核客户资质材料", 2),
-            ChainStep("finance_reviewer", "财务部审核税务登记证、开票资料", 2),
-            ChainStep("general_manager", "总经理审批", 3),
+            ChainStep("sales_reviewer", "销售部审核客户资质材料"),
+            ChainStep("finance_reviewer", "财务部审核税务登记证、开票资料"),
+            ChainStep("general_manager", "总经理审批"),
         ),
     ),
     "archive_access": (
         "公司以外人员查阅客户资料", "001 第九条",
-        (ChainStep("marketing_head", "市场营销部负责人同意查阅", 1),),
+        (ChainStep("marketing_head", "市场营销部负责人同意查阅"),),
     ),
     "disqualification": (
         "取消客户资格", "000 第十七条",
         (
-            ChainStep("sales_reviewer", "销售部核实取消依据", 2),
-            ChainStep("general_manager", "总经理审批", 3),
+            ChainStep("sales_reviewer", "销售部核实取消依据"),
+            ChainStep("general_manager", "总经理审批"),
         ),
     ),
     "gift": (
         "向特殊客户赠送礼品", "001 第十四条",
-        (ChainStep("marketing_head", "市场营销部负责人同意", 2),),
+        (ChainStep("marketing_head", "市场营销部负责人同意"),),
     ),
     "level_transfer": (
         "客户管理权限在上下级之间转移", "002 6.1.1",
         (
-            ChainStep("dept_manager", "移出单位负责人同意", 2),
-            ChainStep("dept_manager", "接收单位负责人同意", 2),
+            ChainStep("dept_manager", "移出单位负责人同意"),
+            ChainStep("dept_manager", "接收单位负责人同意"),
         ),
     ),
 }
-
-# Pack role codes name the regulation's bodies (销售部, 财务部 …); these are the system roles that act for them.
-PACK_ROLE_TO_SYSTEM = {
-    "sales_dept": "sales_reviewer",
-    "finance_dept": "finance_reviewer",
-    "customer_manager": "account_manager",
-    "supervisor": "dept_manager",
-    "supervisors_all_levels": "dept_manager",
-    "marketing_dept": "marketing_head",
-    "plant_general_manager": "general_manager",
-}
+# The built-in chains set no time limits: none of the seed regulations gives one for these approvals.
 
 # Pack chain codes that mean the same approval kind.
 KIND_ALIASES = {
@@ -101,25 +90,23 @@ KIND_ALIASES = {
 }
 
 
-def system_role(pack_role: str) -> str:
-    return PACK_ROLE_TO_SYSTEM.get(pack_role, pack_role)
+def system_role(pack, pack_role: str) -> str:
+    """The application role that acts for a body the regulation names: the pack's `system_role` for it."""
+    role = pack.roles.get(pack_role) if pack is not None else None
+    if role is not None and role.system_role:
+        return role.system_role
+    return pack_role
 
 
 _BUILTIN_VERSION = "builtin-" + hashlib.sha256(repr(sorted(BUILTIN.items())).encode()).hexdigest()[:12]
 
 
-@lru_cache(maxsize=8)
 def _load_pack(name: str):
-    """The pack via the policy engine, or None when the engine or the file is not there."""
+    """The parsed pack (re-read when its file changes), or None when it is missing or broken."""
+    from kehu.policy.selectors import pack_get
+
     try:
-        from kehu.policy.engine import load_pack
-    except ImportError:  # pragma: no cover - engine not installed
-        return None
-    path = Path(settings.KEHU_POLICY_DIR) / f"{name}.yaml"
-    if not path.exists():
-        return None
-    try:
-        return load_pack(path)
+        return pack_get(name)
     except Exception:  # a broken pack must not stop approvals; the pack page reports the error
         logger.exception("policy pack %s could not be loaded; using built-in approval chains", name)
         return None
@@ -129,21 +116,53 @@ def pack_for(name: str | None = None):
     return _load_pack(name or settings.KEHU_DEFAULT_PACK)
 
 
+def _candidate_packs(pack_name: str | None) -> list[str]:
+    """Where a chain is looked up: the named pack; otherwise the default pack, then the other packs the company
+    applies (a gift chain lives in 001's pack even when 000's pack is the default)."""
+    if pack_name:
+        return [pack_name]
+    from kehu.policy.selectors import active_pack_names
+
+    names = [settings.KEHU_DEFAULT_PACK]
+    names += [n for n in active_pack_names() if n not in names]
+    return names
+
+
+def _admin_days(pack_name: str, keys: set[str]) -> dict[str, int]:
+    if not keys:
+        return {}
+    from kehu.policy.models import AdminValue
+
+    rows = AdminValue.objects.filter(pack_name=pack_name, key__in=keys).values_list("key", "value")
+    return {key: int(value) for key, value in rows}
+
+
+def _pack_chain(pack, kind: str):
+    return next((pack.workflows.approval_chains[c] for c in KIND_ALIASES.get(kind, (kind,))
+                 if c in pack.workflows.approval_chains), None)
+
+
 def chain_for(kind: str, *, pack_name: str | None = None) -> Chain:
-    name = pack_name or settings.KEHU_DEFAULT_PACK
-    pack = pack_for(name)
-    if pack is not None:
-        chain = next(
-            (pack.workflows.approval_chains[c] for c in KIND_ALIASES.get(kind, (kind,))
-             if c in pack.workflows.approval_chains), None,
-        )
-        if chain is not None and chain.steps:
-            article = chain.citation.article
-            return Chain(
-                code=chain.code, name=chain.name, article=f"{pack.name} {article}", pack_name=pack.name,
-                pack_version=pack.version,
-                steps=tuple(ChainStep(system_role(s.role), s.action, s.due_working_days) for s in chain.steps),
-            )
+    """The chain for an approval kind from the pack, with pack roles mapped to system roles and step time limits
+    resolved (an administrator-set limit that is not set yet means no due date); the built-in chain otherwise."""
+    for name in _candidate_packs(pack_name):
+        pack = _load_pack(name)
+        chain = _pack_chain(pack, kind) if pack is not None else None
+        if chain is None or not chain.steps:
+            continue
+        from kehu.policy.engine.model import AdminValue
+
+        admin_keys = {s.due_working_days.key for s in chain.steps if isinstance(s.due_working_days, AdminValue)}
+        days = _admin_days(pack.name, admin_keys)
+        steps = []
+        for s in chain.steps:
+            if isinstance(s.due_working_days, AdminValue):
+                key = s.due_working_days.key
+                steps.append(ChainStep(system_role(pack, s.role), s.action, days.get(key), key))
+            else:
+                steps.append(ChainStep(system_role(pack, s.role), s.action, s.due_working_days))
+        return Chain(code=chain.code, name=chain.name, article=f"{pack.name} {chain.citation.article}",
+                     pack_name=pack.name, pack_version=pack.version, steps=tuple(steps))
     if kind not in BUILTIN:
         raise LookupError(f"没有为审批类型 {kind!r} 定义审批链")
     chain_name, article, steps = BUILTIN[kind]

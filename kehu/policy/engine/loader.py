@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from itertools import pairwise
@@ -68,6 +69,7 @@ from .yamlsrc import LineDict, LineList, parse_yaml
 
 PACK_SUFFIXES = (".yaml", ".yml")
 CITATION_KEYS = {"article", "quote", "note"}
+_SYSTEM_ROLE_RE = re.compile(r"[a-z][a-z0-9_]*")
 _MISSING = object()
 
 
@@ -241,6 +243,14 @@ class _PackBuilder:
         )
         return None
 
+    def step_due(self, m: LineDict, where: str, article: str | None) -> int | AdminValue | None:
+        """A step's time limit: whole working days, or {admin_set: key} where the regulation sets none."""
+        value = m.get("due_working_days")
+        if isinstance(value, LineDict):
+            bound = self.bound(m, "due_working_days", where, "审批步骤办理时限（工作日）", article)
+            return bound if isinstance(bound, AdminValue) else None
+        return self.integer(m, "due_working_days", where, minimum=0)
+
     def items(self, m: LineDict, key: str, where: str, required: bool = False) -> list[tuple[int, Any]]:
         """(line, item) pairs of a list under `key`; reports a wrong type or a missing required list."""
         if key not in m or m[key] is None:
@@ -350,13 +360,20 @@ class _PackBuilder:
         self.keys(org, "org", optional=("roles", "units"))
         seen: dict[str, int] = {}
         for item in self.mapping_items(org, "roles", "org"):
-            self.keys(item, "org.roles 条目", required=("code", "name"), optional=CITATION_KEYS)
+            self.keys(item, "org.roles 条目", required=("code", "name"), optional=(*CITATION_KEYS, "system_role"))
             code = self.text(item, "code", "org.roles")
             self.unique(seen, code, item.line, "角色")
             name = self.text(item, "name", "org.roles")
             citation = self.citation(item, "org.roles") if "article" in item else None
+            system_role = self.text(item, "system_role", "org.roles") if "system_role" in item else None
+            if system_role is not None and not _SYSTEM_ROLE_RE.fullmatch(system_role):
+                self.error(
+                    item.line_of("system_role"),
+                    f"org.roles[{code}].system_role 应为系统角色编码（小写字母、数字、下划线），实际为 {system_role!r}",
+                )
+                system_role = None
             if code and name:
-                roles[code] = Role(code, name, citation)
+                roles[code] = Role(code, name, citation, system_role)
         for line, unit in self.items(org, "units", "org"):
             if isinstance(unit, str):
                 units.append(unit)
@@ -1015,7 +1032,8 @@ class _PackBuilder:
                 if role and roles and role not in roles:
                     self.error(s.line_of("role"), f"{where}.steps：未知的角色 {role!r}（须在 org.roles 中声明）")
                 action = self.text(s, "action", f"{where}.steps")
-                due = self.integer(s, "due_working_days", f"{where}.steps", minimum=0)
+                due = self.step_due(s, f"{where}.steps", item.get("article") if isinstance(item.get("article"), str)
+                                    else None)
                 if role and action:
                     steps.append(ApprovalStep(role, action, due))
             if "steps" in item and isinstance(item["steps"], list) and not item["steps"]:

@@ -54,6 +54,7 @@ class Role:
     code: str
     name: str
     citation: Citation | None = None
+    system_role: str | None = None  # the application's role that acts for this body (销售部 → sales_reviewer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,7 +358,7 @@ class DimensionBenefits:
 class ApprovalStep:
     role: str
     action: str
-    due_working_days: int | None = None
+    due_working_days: int | AdminValue | None = None  # AdminValue: the regulation sets no time limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,6 +437,15 @@ class Workflows:
     required_documents: tuple[RequiredDocuments, ...] = ()
     visit_frequency: tuple[VisitFrequency, ...] = ()
     schedules: tuple[Schedule, ...] = ()
+
+    def admin_values_needed(self) -> tuple[AdminValue, ...]:
+        """Administrator-set figures in the workflows: step time limits the regulation leaves open."""
+        found: dict[str, AdminValue] = {}
+        for chain in self.approval_chains.values():
+            for step in chain.steps:
+                if isinstance(step.due_working_days, AdminValue):
+                    found.setdefault(step.due_working_days.key, step.due_working_days)
+        return tuple(found.values())
 
 
 @dataclass(frozen=True, slots=True)
