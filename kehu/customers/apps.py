@@ -15,3 +15,18 @@ class CustomersConfig(AppConfig):
         register_nav(NavItem("customers", _("客户档案"), "customers:list", 10, "customers.view_customer"))
         register_panel(Panel("customers.my_customers", 10, views.dashboard_my_customers))
         register_panel(Panel("customers.expiring_qualifications", 20, views.dashboard_expiring))
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_repair_sqlite_search, sender=self, dispatch_uid="customers-sqlite-search")
+
+
+def _repair_sqlite_search(sender, using="default", **kwargs) -> None:
+    """A migration that remakes the customer table on SQLite drops the FTS triggers: restore them at once."""
+    from django.db import connections
+
+    if connections[using].vendor != "sqlite":
+        return
+    from kehu.customers import selectors
+
+    selectors._fts_checked = False
+    selectors._sqlite_fts_ensure()
