@@ -185,10 +185,11 @@ def _code_q(value: str) -> Q:
     return Q(code__in=sorted({value, value.upper()}))
 
 
-def search_filter(query: str) -> Q:
+def search_filter(query: str, *, include_phones: bool = True) -> Q:
     """One box: name or short name substring, full pinyin, pinyin initials, credit code, customer code, phone.
 
     Every path is answered from an index on PostgreSQL and on SQLite (see migration customers 0002).
+    `include_phones=False` for users who may not see personal data, so a search cannot probe whose number it is.
     """
     q = unicodedata.normalize("NFKC", query or "").strip()
     q = re.sub(r"\s+", " ", q)
@@ -208,7 +209,7 @@ def search_filter(query: str) -> Q:
         found = _code_q(q) | _prefix_q("uscc", upper)
         if len(digits) >= _TRIGRAM_MIN:
             found |= _text_q(("code",), digits)
-        if len(digits) >= 7:
+        if include_phones and len(digits) >= 7:
             # Resolved to ids first: an EXISTS inside an OR would make both databases scan every customer.
             ids = list(
                 Contact.objects.filter(_prefix_q("mobile", digits) | Q(phone__in=sorted({phone, compact})))
@@ -275,7 +276,7 @@ def customer_list(*, actor: User, filters: CustomerFilters | None = None) -> Que
     filters = filters or CustomerFilters()
     qs = customer_queryset_for_actor(actor)
     if filters.query:
-        qs = qs.filter(search_filter(filters.query))
+        qs = qs.filter(search_filter(filters.query, include_phones=can_view_personal_data(actor)))
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.owner_id:

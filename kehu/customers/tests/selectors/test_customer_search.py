@@ -213,3 +213,10 @@ def test_sqlite_search_index_repairs_itself_after_a_table_rebuild_dropped_its_tr
     customer_factory(code="KH00000301", name="淄博齐鲁石化新材料有限公司", short_name="齐鲁新材", owner=am_user)
     selectors._fts_checked = False
     assert found("齐鲁石化新") == {"KH00000301"}
+
+
+def test_a_user_who_may_not_see_phones_cannot_find_a_customer_by_phone(customers, make_user):
+    finance = make_user("finance_reviewer", "finance")
+    by_phone = customer_list(actor=finance, filters=CustomerFilters(query="13905310001"))
+    by_name = customer_list(actor=finance, filters=CustomerFilters(query="腾讯"))
+    assert list(by_phone) == [] and [c.code for c in by_name] == ["KH00000102"]
