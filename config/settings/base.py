@@ -205,6 +205,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CustomerStatusEnum": "kehu.customers.models.CustomerStatus",
         "CustomerKindEnum": "kehu.customers.models.CustomerKind",
+        "QuantityUnitEnum": "kehu.sales.models.QuantityUnit",
+        "ImportStatusEnum": "kehu.sales.models.ImportStatus",
     },
 }
 
