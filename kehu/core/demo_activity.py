@@ -11,8 +11,10 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from kehu.core.errors import ServiceError
 from kehu.customers.models import Customer, CustomerStatus
 
 log = logging.getLogger(__name__)
@@ -140,6 +142,6 @@ def demo_approvals_load() -> int:
                 conditions={"production_enterprise": True, "sound_credit": True},
             )
             created += 1
-        except Exception as exc:  # noqa: BLE001 - a demo prospect without complete materials is simply skipped
+        except (ValidationError, ServiceError) as exc:  # a prospect without complete materials is skipped
             log.info("demo admission for %s skipped: %s", prospect, exc)
     return created
