@@ -11,5 +11,12 @@ urlpatterns = [
     path("approvals/steps/<int:pk>/decide/", api.StepDecideApi.as_view(), name="api-step-decide"),
     path("admissions/", api.AdmissionCreateApi.as_view(), name="api-admissions"),
     path("access-requests/", api.AccessRequestCreateApi.as_view(), name="api-access-requests"),
+    path("disqualifications/", api.DisqualificationListApi.as_view(), name="api-disqualifications"),
+    path("disqualifications/<int:pk>/", api.DisqualificationDetailApi.as_view(), name="api-disqualification-detail"),
+    path("agency-licences/", api.LicenceListApi.as_view(), name="api-agency-licences"),
+    path("agency-licences/<int:pk>/", api.LicenceDetailApi.as_view(), name="api-agency-licence-detail"),
+    path("agency-licences/<int:pk>/revoke/", api.LicenceRevokeApi.as_view(), name="api-agency-licence-revoke"),
+    path("level-transfers/", api.LevelTransferListApi.as_view(), name="api-level-transfers"),
+    path("level-transfers/<int:pk>/", api.LevelTransferDetailApi.as_view(), name="api-level-transfer-detail"),
     path("notifications/", api.NotificationListApi.as_view(), name="api-notifications"),
 ]

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kehu.org.models import User
+from kehu.org.models import OrgUnit, User
 from kehu.workflow.models import CustomerType, Decision, DisqualificationGround
 from kehu.workflow.services.admission import TYPE_CONDITIONS
 from kehu.workflow.services.licences import LICENCE_CONDITIONS
@@ -132,3 +132,19 @@ class LicenceForm(BootstrapMixin, forms.Form):
 
 class RevokeForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label=_("吊销原因"), max_length=200)
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{'　' * obj.depth}{obj.name}（{obj.get_kind_display()}）"
+
+
+class LevelTransferForm(BootstrapMixin, forms.Form):
+    to_unit = UnitChoiceField(label=_("接收单位（上级或下级管理单位）"), queryset=OrgUnit.objects.none())
+    reason = forms.CharField(label=_("转移原因"), widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("如：本级客户过剩或不足（002 6.1.1）"))
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if units is not None:
+            self.fields["to_unit"].queryset = units

@@ -101,6 +101,9 @@ class ApprovalStep(models.Model):
         "org.OrgUnit", verbose_name=_("限定单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         help_text=_("只有该单位（含下级）中具有该角色的人员可以审批"),
     )
+    unit_exact = models.BooleanField(
+        _("仅限本单位"), default=False, help_text=_("勾选时只有该单位本级（不含下级单位）具有该角色的人员可以审批"),
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("指定审批人"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
@@ -439,3 +442,64 @@ class AgencyLicence(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# ----- overdue approval steps -----------------------------------------------------------------------------------
+
+
+class OverdueNoticeKind(models.TextChoices):
+    REMINDER = "reminder", _("逾期提醒")
+    ESCALATION = "escalation", _("逾期升级")
+
+
+class StepOverdueNotice(models.Model):
+    """One reminder to the step's holders once it is overdue, and one escalation to their managers a working day
+    later. The unique (step, kind) row makes the daily job idempotent: a second run notifies nobody again."""
+
+    step = models.ForeignKey(ApprovalStep, on_delete=models.CASCADE, related_name="overdue_notices",
+                             verbose_name=_("审批步骤"))
+    kind = models.CharField(_("类型"), max_length=20, choices=OverdueNoticeKind.choices)
+    on_date = models.DateField(_("日期"))
+    recipients = models.JSONField(_("接收人"), default=list, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("审批逾期通知")
+        verbose_name_plural = _("审批逾期通知")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["step", "kind"], name="workflow_step_overdue_notice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.step_id} {self.kind} {self.on_date}"
+
+
+# ----- transfer between management levels (002 6.1.1) ---------------------------------------------------------
+
+
+class LevelTransferRequest(models.Model):
+    """Moving a customer's management from one org unit (level) to another: the from-unit head agrees to hand it
+    over, the to-unit head agrees to take it; on approval the customer's managing unit changes."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="level_transfers", verbose_name=_("客户")
+    )
+    from_unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("移出单位"))
+    to_unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("接收单位"))
+    reason = models.TextField(_("转移原因"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("生效时间"), null=True, blank=True)
+    approval = models.OneToOneField(
+        Approval, null=True, blank=True, on_delete=models.SET_NULL, related_name="level_transfer"
+    )
+
+    class Meta:
+        verbose_name = _("客户管理层级转移申请")
+        verbose_name_plural = _("客户管理层级转移申请")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.customer.name}：{self.from_unit} → {self.to_unit}"

@@ -54,7 +54,11 @@ def _holder_q(user_id: int, role_codes: frozenset[str], unit_path: str) -> Q:
     """Steps this user holds: named as assignee, or holding the role (inside the step's unit, if it has one)."""
     q = Q(assignee_id=user_id)
     if role_codes:
-        q |= Q(role_code__in=role_codes) & (Q(unit__isnull=True) | Q(unit_id__in=_ancestor_ids(unit_path)))
+        ancestors = _ancestor_ids(unit_path)
+        own_unit = ancestors[-1:]  # the path ends with the user's own unit
+        q |= Q(role_code__in=role_codes) & (
+            Q(unit__isnull=True) | Q(unit_exact=False, unit_id__in=ancestors) | Q(unit_exact=True, unit_id__in=own_unit)
+        )
     return q
 
 
@@ -87,6 +91,8 @@ def _holds(step: ApprovalStep, user: User) -> bool:
         return False
     if step.unit_id is None:
         return True
+    if step.unit_exact:
+        return step.unit_id == user.unit_id
     return step.unit_id in _ancestor_ids(_unit_path(user))
 
 
@@ -107,7 +113,7 @@ def step_holders(step: ApprovalStep) -> list[User]:
     """The people to notify when a step arrives: holders, the step's delegate, and their stand-ins today."""
     q = Q(roles__code=step.role_code)
     if step.unit_id:
-        q &= Q(unit__path__startswith=step.unit.path)
+        q &= Q(unit_id=step.unit_id) if step.unit_exact else Q(unit__path__startswith=step.unit.path)
     q |= Q(pk=step.assignee_id) if step.assignee_id else Q(pk__in=[])
     if step.delegated_to_id:
         q |= Q(pk=step.delegated_to_id)
@@ -210,7 +216,7 @@ def approvals_with_steps(qs: QuerySet[Approval]) -> QuerySet[Approval]:
             Prefetch(
                 "steps",
                 queryset=ApprovalStep.objects.select_related("decided_by", "decided_for", "delegated_to", "assignee")
-                .order_by("round", "order"),
+                .prefetch_related("overdue_notices").order_by("round", "order"),
             )
         )
         .order_by("-id")
@@ -348,3 +354,41 @@ def agency_licences(*, actor: User) -> QuerySet[AgencyLicence]:
         AgencyLicence.objects.filter(customer__in=customer_queryset_for_actor(actor).values("pk"))
         .select_related("customer", "issued_by").order_by("-year", "customer__name")
     )
+
+
+# ----- disqualification and level transfer ----------------------------------------------------------------------
+
+
+def disqualification_requests_for(actor: User) -> QuerySet:
+    """Requests the actor made, may see all of, or that concern customers in the actor's scope."""
+    from kehu.customers.selectors import customer_queryset_for_actor
+    from kehu.workflow.models import DisqualificationRequest
+
+    qs = DisqualificationRequest.objects.all()
+    if not actor.has_perm("workflow.view_all_approvals"):
+        qs = qs.filter(Q(requested_by=actor) | Q(customer__in=customer_queryset_for_actor(actor).values("pk")))
+    return qs.select_related("customer", "requested_by", "approval").order_by("-created_at", "-id")
+
+
+def level_transfers_for(actor: User) -> QuerySet:
+    """Level-transfer requests the actor made, holds a step of, may see all of, or whose customer they see."""
+    from kehu.customers.selectors import customer_queryset_for_actor
+    from kehu.workflow.models import LevelTransferRequest
+
+    qs = LevelTransferRequest.objects.all()
+    if not actor.has_perm("workflow.view_all_approvals"):
+        holds = ApprovalStep.objects.filter(step_holder_q(actor) | Q(decided_by=actor)).values("approval_id")
+        qs = qs.filter(Q(requested_by=actor) | Q(approval_id__in=holds)
+                       | Q(customer__in=customer_queryset_for_actor(actor).values("pk")))
+    return (qs.select_related("customer", "from_unit", "to_unit", "requested_by", "approval")
+            .order_by("-created_at", "-id"))
+
+
+def level_transfer_targets_for(customer: Customer) -> QuerySet[OrgUnit]:
+    """Units a customer's management may move to (002 6.1.1 上、下级): the ancestors and descendants of its unit."""
+    if not customer.unit_id:
+        return OrgUnit.objects.none()
+    path = customer.unit.path
+    return (OrgUnit.objects.filter(is_active=True)
+            .filter(Q(pk__in=_ancestor_ids(path)) | Q(path__startswith=path))
+            .exclude(pk=customer.unit_id).order_by("path"))

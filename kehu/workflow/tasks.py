@@ -24,3 +24,12 @@ def access_grants_expire_job():
     from kehu.workflow.services import access_grants_expire
 
     return {"expired": access_grants_expire()}
+
+
+@kehu_periodic_job(name="workflow.approval_overdue", crontab=crontab(hour="8", minute="30"), period="day",
+                   label="审批步骤逾期提醒与升级")
+def approval_overdue_daily():
+    """Remind holders of overdue approval steps; escalate to their managers after a further working day."""
+    from kehu.workflow.services import approval_overdue_run
+
+    return approval_overdue_run().__dict__

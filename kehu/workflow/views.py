@@ -24,6 +24,7 @@ from kehu.workflow.forms import (
     DecideForm,
     DelegationForm,
     DisqualificationForm,
+    LevelTransferForm,
     LicenceForm,
     OverrideForm,
     RevokeForm,
@@ -87,7 +88,8 @@ def _approval_or_404(request, pk):
 def approval_detail(request: HttpRequest, pk: int) -> HttpResponse:
     approval = _approval_or_404(request, pk)
     subject_url = approval_url(approval)
-    if subject_url != request.path and approval.kind in ("admission", "disqualification"):
+    if subject_url != request.path and approval.kind in ("admission", "disqualification",
+                                                                               "level_transfer"):
         return redirect(subject_url)
     approvals = selectors.approvals_with_steps(Approval.objects.filter(pk=approval.pk))
     return render(request, "workflow/approval_detail.html",
@@ -412,3 +414,38 @@ def licence_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("请填写吊销原因。"))
     return redirect("workflow:licences")
+
+
+# ----- level transfer (002 6.1.1) --------------------------------------------------------------------------
+
+
+@login_required
+def level_transfer_list(request: HttpRequest) -> HttpResponse:
+    rows = selectors.level_transfers_for(request.user)[:200]
+    return render(request, "workflow/level_transfer_list.html", {"rows": rows})
+
+
+@login_required
+def level_transfer_new(request: HttpRequest, customer_pk: int) -> HttpResponse:
+    try:
+        customer = customer_get_for_actor(actor=request.user, pk=customer_pk)
+    except ScopeError as exc:
+        raise Http404(exc.message) from exc
+    form = LevelTransferForm(request.POST or None, units=selectors.level_transfer_targets_for(customer))
+    if request.method == "POST" and form.is_valid():
+        try:
+            req = services.level_transfer_request_submit(actor=request.user, customer=customer,
+                                                         **form.cleaned_data)
+            messages.success(request, _("管理层级转移申请已提交，等待移出单位负责人同意。"))
+            return redirect("workflow:level_transfer_detail", pk=req.pk)
+        except (ServiceError, ValidationError) as exc:
+            apply_service_error(form, exc)
+    return render(request, "workflow/level_transfer_form.html", {"form": form, "customer": customer})
+
+
+@login_required
+def level_transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    req = selectors.level_transfers_for(request.user).filter(pk=pk).first()
+    if req is None:
+        raise Http404(_("申请不存在，或您无权查看。"))
+    return render(request, "workflow/level_transfer_detail.html", {"req": req})

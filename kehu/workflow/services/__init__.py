@@ -21,8 +21,10 @@ from kehu.workflow.services.approvals import (
 )
 from kehu.workflow.services.disqualification import disqualification_request_submit
 from kehu.workflow.services.expiry import qualification_expiry_run, qualification_renewal_check
+from kehu.workflow.services.level_transfer import level_transfer_request_submit
 from kehu.workflow.services.licences import agency_licence_issue, agency_licence_revoke
 from kehu.workflow.services.notifications import notification_mark_read, notify
+from kehu.workflow.services.overdue import approval_overdue_run
 
 __all__ = [
     "KindSpec",
@@ -36,6 +38,7 @@ __all__ = [
     "admission_update",
     "agency_licence_issue",
     "agency_licence_revoke",
+    "approval_overdue_run",
     "approval_resubmit",
     "approval_step_decide",
     "approval_submit",
@@ -43,6 +46,7 @@ __all__ = [
     "delegation_cancel",
     "delegation_create",
     "disqualification_request_submit",
+    "level_transfer_request_submit",
     "notification_mark_read",
     "notify",
     "qualification_expiry_run",

@@ -48,6 +48,7 @@ class StepStateError(ServiceError):
 class StepTarget:
     unit: OrgUnit | None = None
     assignee: User | None = None
+    unit_exact: bool = False  # role holders of `unit` itself only, not of its sub-units
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,8 @@ def _create_round(approval: Approval, chain: Chain, targets: Mapping[int, StepTa
         target = targets.get(i, StepTarget())
         steps.append(ApprovalStep(
             approval=approval, round=approval.round, order=i, role_code=s.role, role_name=s.role_name,
-            action=s.action, unit=target.unit, assignee=target.assignee, due_working_days=s.due_working_days,
+            action=s.action, unit=target.unit, unit_exact=target.unit_exact and target.unit is not None,
+            assignee=target.assignee, due_working_days=s.due_working_days,
         ))
     _activate(steps[0], now)
     ApprovalStep.objects.bulk_create(steps)

@@ -88,6 +88,8 @@ def customer_lifecycle(context, customer):
         "approvals": list(approvals_with_steps(Approval.objects.filter(customer=customer))[:20]),
         "can_apply": bool(user and user.has_perm("workflow.add_admissionapplication")
                           and customer.status == "prospect"),
+        "can_transfer": bool(user and user.has_perm("workflow.add_leveltransferrequest") and customer.unit_id
+                             and customer.status != "disqualified"),
         "can_disqualify": bool(user and user.has_perm("workflow.add_disqualificationrequest")
                                and customer.status != "disqualified"),
     }
