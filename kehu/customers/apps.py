@@ -15,6 +15,10 @@ class CustomersConfig(AppConfig):
         register_nav(NavItem("customers", _("客户档案"), "customers:list", 10, "customers.view_customer"))
         register_panel(Panel("customers.my_customers", 10, views.dashboard_my_customers))
         register_panel(Panel("customers.expiring_qualifications", 20, views.dashboard_expiring))
+        from kehu.customers.tabs import ArchiveTab, register_archive_tab
+
+        register_archive_tab(ArchiveTab("grades", _("分级"), "policy:customer_grades", 50))
+        register_archive_tab(ArchiveTab("sales", _("销量"), "sales:customer_monthly", 60))
         from django.db.models.signals import post_migrate
 
         post_migrate.connect(_repair_sqlite_search, sender=self, dispatch_uid="customers-sqlite-search")

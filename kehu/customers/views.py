@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +47,7 @@ from kehu.customers.models import (
     Qualification,
     ReadChannel,
 )
+from kehu.customers.tabs import archive_tabs_for
 from kehu.org.models import DataScope, OrgUnit, User
 from kehu.org.selectors import user_scope
 
@@ -268,7 +269,7 @@ def customer_export_xlsx(request: HttpRequest) -> FileResponse:
 
 # ---------------------------------------------------------------------------------------------- archive page
 
-TABS = ("basic", "contacts", "qualifications", "invoicing", "attachments", "history", "reads", "sales")
+TABS = ("basic", "contacts", "qualifications", "invoicing", "attachments", "history", "reads")
 
 
 def _expiry_state(expires_on, today) -> str:
@@ -326,16 +327,6 @@ def _readable(value):
     return value
 
 
-def _sales_fragment_url(customer: Customer) -> str | None:
-    """The sales app's monthly-volume fragment, when that app provides it."""
-    path = f"/sales/customers/{customer.pk}/monthly/"
-    try:
-        resolve(path)
-    except Resolver404:
-        return None
-    return path
-
-
 @service_view
 @require_GET
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -353,8 +344,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     can_reads = user.has_perm("customers.view_read_log")
     tab = request.GET.get("tab", "basic")
-    sales_url = _sales_fragment_url(customer)
-    if tab not in TABS or (tab == "reads" and not can_reads) or (tab == "sales" and not sales_url):
+    fragment_tabs = archive_tabs_for(user, customer)
+    fragment_keys = {t["key"] for t in fragment_tabs}
+    if (tab not in TABS and tab not in fragment_keys) or (tab == "reads" and not can_reads):
         tab = "basic"
     context = {
         "customer": customer,
@@ -367,7 +359,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reads": selectors.customer_reads(actor=user, customer=customer) if can_reads else None,
         "can_reads": can_reads,
         "can_edit": user.has_perm("customers.change_customer"),
-        "sales_url": sales_url,
+        "fragment_tabs": fragment_tabs,
         "expired_count": sum(1 for q in qualifications if q["state"] == "expired"),
         "expiring_count": sum(1 for q in qualifications if q["state"] == "expiring"),
     }

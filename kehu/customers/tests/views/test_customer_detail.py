@@ -122,3 +122,13 @@ def test_history_reads_in_english_after_switching_language(am_client, am_user, c
 def test_volume_tab_loads_the_sales_fragment(am_client, customer):
     body = am_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
     assert f'hx-get="/sales/customers/{customer.pk}/monthly/"' in body
+
+
+def test_grades_tab_loads_the_explanation_and_opens_directly(am_client, customer):
+    body = am_client.get(reverse("customers:detail", args=[customer.pk]) + "?tab=grades").content.decode()
+    assert f'hx-get="/policy/customers/{customer.pk}/grades/" hx-trigger="load"' in body
+
+
+def test_archive_page_shows_approvals_and_lifecycle(am_client, customer):
+    body = am_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "审批与资格" in body
