@@ -51,3 +51,10 @@ class ServiceConfig(AppConfig):
 
         register_kind("gift", KindSpec(on_event=on_gift_approval_event,
                                        url=lambda approval: reverse("service:gift_list")))
+
+        from kehu.service.services.complaints import EXTENSION_KIND, extension_targets, on_extension_approval_event
+
+        # 000 第十二条(三): 特殊情况经各级主管领导批准 — the pack's `complaint_extension` chain.
+        register_kind(EXTENSION_KIND, KindSpec(
+            targets=extension_targets, on_event=on_extension_approval_event,
+            url=lambda approval: reverse("service:complaint_detail", args=[approval.object_id])))

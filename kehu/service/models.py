@@ -81,6 +81,9 @@ class Complaint(models.Model):
     extension_status = models.CharField(_("延期审批"), max_length=10, blank=True,
                                         choices=[("pending", _("审批中")), ("approved", _("已批准")),
                                                  ("rejected", _("已驳回"))])
+    extension_reason = models.CharField(_("延期理由"), max_length=300, blank=True)
+    extension_requested_by = models.ForeignKey(USER, verbose_name=_("延期申请人"), null=True, blank=True,
+                                               on_delete=models.SET_NULL, related_name="+")
     reported_at = models.DateTimeField(_("上报时间"), null=True, blank=True)
     reported_to = models.CharField(_("上报对象"), max_length=200, blank=True)
     onsite_check = models.TextField(_("现场核实情况"), blank=True)

@@ -107,6 +107,21 @@ def _action_forms(request, complaint, bound=None, bound_form=None):
     return forms
 
 
+def _extension_context(request, complaint) -> dict:
+    """The extension's approval (kehu.workflow) and whether this user holds its pending step."""
+    from kehu.service.services.complaints import extension_approval
+    from kehu.workflow.models import ApprovalStatus, StepStatus
+    from kehu.workflow.selectors import step_acting_for
+
+    approval = extension_approval(complaint) if complaint.extension_status else None
+    can_decide = False
+    if approval is not None and approval.status == ApprovalStatus.PENDING \
+            and approval.submitted_by_id != request.user.pk:
+        step = approval.steps.filter(round=approval.round, status=StepStatus.PENDING).first()
+        can_decide = step is not None and step_acting_for(step, request.user) is not None
+    return {"extension_approval": approval, "can_decide_extension": can_decide}
+
+
 def _detail(request, complaint, forms, status=200):
     rules = service_rules(complaint.pack or None)
     spec = rules.deadlines.get(complaint.severity)
@@ -115,7 +130,7 @@ def _detail(request, complaint, forms, status=200):
         "pauses": complaint.pauses.all(), "follow_ups": complaint.follow_ups.select_related("caller"),
         "meetings": complaint.meetings.all(), "attachments": complaint.attachments.all(), "spec": spec,
         "can_extend": spec is not None and spec.max_days is not None,
-        "Status": ComplaintStatus,
+        "Status": ComplaintStatus, **_extension_context(request, complaint),
     }, status=status)
 
 

@@ -139,12 +139,55 @@ def complaint_register(
              f"，期限 {timezone.localtime(complaint.due_at):%Y-%m-%d %H:%M}" if complaint.due_at else
              f"；{complaint.deadline_error}"))
     if rules.same_day_report:
-        # 001 第十九条一: 当日上报市场营销部负责人、质检部负责人和相关责任部门.
-        complaint.reported_at = now()
-        complaint.reported_to = rules.report_to + (f"、{department.name}" if department else "")
-        complaint.save(update_fields=["reported_at", "reported_to"])
-        _log(complaint, actor, "reported", f"当日上报：{complaint.reported_to}", "001 第十九条一")
+        _report_same_day(complaint, actor, rules, department)
     return complaint
+
+
+def same_day_recipients(department: OrgUnit | None) -> list[User]:
+    """Who hears of a complaint the day it is logged (001 第十九条一): 市场营销部负责人 (role marketing_head),
+    质检部负责人 (the head of each unit where QC staff sit; the QC staff themselves when no head is set) and the
+    responsible department's head (its head; its department managers when no head is set). Three queries."""
+    marketing = list(User.objects.filter(is_active=True, roles__code="marketing_head").distinct())
+    qc_staff = list(User.objects.filter(is_active=True, roles__code="qc").select_related("unit__head").distinct())
+    qc_heads = [u.unit.head for u in qc_staff if u.unit_id and u.unit.head_id]
+    recipients = marketing + (qc_heads or qc_staff)
+    if department is not None:
+        if department.head_id:
+            recipients.append(department.head)
+        else:
+            recipients += list(User.objects.filter(is_active=True, roles__code="dept_manager", unit=department)
+                               .distinct())
+    seen: dict[int, User] = {}
+    for user in recipients:
+        if user is not None and user.is_active:
+            seen.setdefault(user.pk, user)
+    return list(seen.values())
+
+
+def _report_same_day(complaint: Complaint, actor, rules, department: OrgUnit | None) -> None:
+    """001 第十九条一: 当日上报市场营销部负责人、质检部负责人和相关责任部门. The notifications go out once the
+    complaint is committed (transaction.on_commit), never for a registration that rolled back."""
+    recipients = same_day_recipients(department)
+    complaint.reported_at = now()
+    names = "、".join(str(u) for u in recipients)
+    complaint.reported_to = (rules.report_to + (f"、{department.name}" if department else "")
+                             + (f"（{names}）" if names else "（未找到接收人，请维护角色与部门负责人）"))[:200]
+    complaint.save(update_fields=["reported_at", "reported_to"])
+    _log(complaint, actor, "reported", f"当日上报：{complaint.reported_to}", "001 第十九条一")
+    if not recipients:
+        logger.warning("complaint %s: nobody to report to the same day (001 第十九条一)", complaint.code)
+        return
+    from django.urls import reverse
+
+    from kehu.workflow.services import notify
+
+    received = timezone.localtime(complaint.received_at)
+    title = f"投诉当日上报：{complaint.code} {complaint.customer.name}（{complaint.type_name}）"
+    body = (f"{received:%Y-%m-%d %H:%M} 受理，{complaint.get_severity_display()}。{complaint.description[:200]}"
+            + (f"\n处理期限：{timezone.localtime(complaint.due_at):%Y-%m-%d %H:%M}（{complaint.deadline_article}）"
+               if complaint.due_at else ""))
+    url = reverse("service:complaint_detail", args=[complaint.pk])
+    transaction.on_commit(lambda: notify(recipients, kind="complaint_reported", title=title, body=body, url=url))
 
 
 def _attach(complaint: Complaint, actor, upload) -> ComplaintAttachment:
@@ -334,57 +377,172 @@ def complaint_meeting_record(*, actor: User, complaint_id: int, held_at: datetim
     return meeting
 
 
+EXTENSION_KIND = "complaint_extension"
+
+
+def _extension_chain_pack(complaint: Complaint) -> str | None:
+    """Which pack's `complaint_extension` chain to use: the complaint's own pack when it defines one, otherwise
+    kehu.workflow's usual look-up (the default pack, then the other applied packs, then its built-in chains)."""
+    from kehu.workflow.chains import chain_for
+
+    try:
+        chain_for(EXTENSION_KIND, pack_name=complaint.pack or None)
+    except LookupError:
+        pass
+    else:
+        return complaint.pack or None
+    try:
+        chain_for(EXTENSION_KIND)
+    except LookupError as exc:
+        raise ServiceError("政策包中没有“投诉处理延期”审批链（complaint_extension），无法提交延期申请，"
+                           "请联系系统管理员。", code="no_chain") from exc
+    return None
+
+
+def extension_targets(complaint: Complaint):
+    """Whose step it is: the requester's direct manager by name, and the department managers of the manager's
+    unit (or the requester's parent unit) and its sub-units — 各级主管领导 (000 第十二条(三))."""
+    from kehu.workflow.services import StepTarget
+
+    requester = complaint.extension_requested_by
+    if requester is None:
+        return {}
+    manager = requester.manager if requester.manager_id and requester.manager.is_active else None
+    unit = None
+    if manager is not None and manager.unit_id:
+        unit = manager.unit
+    elif requester.unit_id:
+        unit = requester.unit.parent or requester.unit
+    return {1: StepTarget(unit=unit, assignee=manager)}
+
+
 @transaction.atomic
 def complaint_extension_request(*, actor: User, complaint_id: int, days: int, reason: str) -> Complaint:
-    """特殊情况经各级主管领导批准后最多不超过七个工作日 (000 第十二条(三)).
-
-    A supervisor holding service.approve_complaint_extension approves on the spot; otherwise the request waits
-    for complaint_extension_decide. Integration point: when kehu.workflow's pack chain `complaint_extension`
-    is wired, submit it here instead (see README in this app)."""
+    """特殊情况经各级主管领导批准后最多不超过七个工作日 (000 第十二条(三)): the request goes through kehu.workflow's
+    approval chain `complaint_extension`; the deadline moves only when it is approved."""
     require_perm(actor, "service.change_complaint", "您没有处理客户投诉的权限。")
     complaint = _get(actor, complaint_id)
     _require_open(complaint)
     spec = service_rules(complaint.pack or None).deadlines[complaint.severity]
     if spec.max_days is None:
         raise ServiceError(f"“{spec.name}”的时限不允许延期（{spec.article}）。", code="no_extension")
+    if complaint.extension_status == "pending":
+        raise ServiceError("已有延期申请在审批中，请等待审批结果。", code="state")
+    errors = {}
     if not (reason or "").strip():
-        raise ValidationError({"reason": "请说明特殊情况。"})
-    if not isinstance(days, int) or days <= complaint.deadline_days or days > spec.max_days:
-        raise ValidationError({"days": f"延长后的处理时限应大于 {complaint.deadline_days} 且不超过 "
-                                       f"{spec.max_days} 个工作日（{spec.article}）。"})
+        errors["reason"] = ["请说明特殊情况。"]
+    if not isinstance(days, int) or isinstance(days, bool) or days <= complaint.deadline_days or days > spec.max_days:
+        errors["days"] = [f"延长后的处理时限应大于 {complaint.deadline_days} 且不超过 {spec.max_days} 个工作日"
+                          f"（{spec.article}）。"]
+    if errors:
+        raise ValidationError(errors)
+    pack_name = _extension_chain_pack(complaint)
     complaint.extension_days = days
     complaint.extension_status = "pending"
-    complaint.save(update_fields=["extension_days", "extension_status", "updated_at"])
-    _log(complaint, actor, "extension_requested", f"申请延长处理时限至 {days} 个工作日", reason.strip())
-    if actor.has_perm("service.approve_complaint_extension"):
-        return _extension_decide(complaint, actor, approve=True, comment="主管领导申请即批准")
+    complaint.extension_reason = reason.strip()[:300]
+    complaint.extension_requested_by = actor
+    complaint.save(update_fields=["extension_days", "extension_status", "extension_reason",
+                                  "extension_requested_by", "updated_at"])
+    _log(complaint, actor, "extension_requested", f"申请延长处理时限至 {days} 个工作日，提交主管领导审批",
+         reason.strip())
+    from kehu.workflow.services import approval_submit
+
+    approval_submit(actor=actor, subject=complaint, kind=EXTENSION_KIND, customer=complaint.customer,
+                    title=f"投诉延期至 {days} 个工作日：{complaint.code} · {complaint.customer.name}",
+                    pack_name=pack_name)
+    complaint.refresh_from_db()
     return complaint
 
 
-def _extension_decide(complaint: Complaint, actor, *, approve: bool, comment: str) -> Complaint:
-    if approve:
-        complaint.deadline_days = complaint.extension_days
+def _extend_due(complaint: Complaint) -> None:
+    """Push the deadline out by the approved extra working days, keeping the pauses and a reopening already
+    counted. Never more than the pack's maximum counted from receipt (validated again here)."""
+    spec = service_rules(complaint.pack or None).deadlines[complaint.severity]
+    days = min(complaint.extension_days or 0, spec.max_days or 0)
+    extra = days - complaint.deadline_days
+    if extra <= 0:
+        return
+    complaint.deadline_days = days
+    if complaint.due_at is None:
         paused = timedelta(seconds=sum(p.working_seconds for p in complaint.pauses.all()))
-        _compute_due(complaint, complaint.received_at, complaint.deadline_days)
+        _compute_due(complaint, complaint.received_at, days)
         if complaint.due_at and paused:
             complaint.due_at = add_working_time(start=complaint.due_at, delta=paused, counting=complaint.counting,
                                                 hours=_hours_for(complaint))
-        complaint.extension_status = "approved"
-    else:
+        return
+    try:
+        complaint.due_at = working_deadline(start=complaint.due_at, amount=extra, counting=complaint.counting,
+                                            hours=_hours_for(complaint))
+    except CalendarYearMissing as exc:
+        complaint.due_at = None
+        complaint.deadline_error = str(exc)[:300]
+
+
+def on_extension_approval_event(approval, event: str, actor) -> None:
+    """kehu.workflow calls this inside its transaction: approved → the deadline extends; rejected → it stays;
+    returned or withdrawn → no request pending any more; resubmitted → pending again."""
+    complaint = (Complaint.objects.select_for_update(of=("self",)).filter(pk=approval.object_id)
+                 .select_related("customer").first())
+    if complaint is None:
+        return
+    if event == "submitted":
+        if complaint.extension_status != "pending":
+            complaint.extension_status = "pending"
+            complaint.save(update_fields=["extension_status", "updated_at"])
+        return
+    if complaint.extension_status != "pending":
+        return
+    comment = (approval.steps.filter(round=approval.round, decided_at__isnull=False).order_by("-decided_at")
+               .values_list("comment", flat=True).first() or "")
+    if event == "approved":
+        if complaint.is_open:
+            _extend_due(complaint)
+            complaint.extension_status = "approved"
+            complaint.save()
+            _log(complaint, actor, "extension_decided",
+                 f"主管领导批准延期：处理时限 {complaint.deadline_days} 个工作日" + (
+                     f"，期限 {timezone.localtime(complaint.due_at):%Y-%m-%d %H:%M}" if complaint.due_at else ""),
+                 comment)
+        else:
+            complaint.extension_status = "approved"
+            complaint.save(update_fields=["extension_status", "updated_at"])
+            _log(complaint, actor, "extension_decided", "主管领导批准延期（投诉已处理完毕，期限不再变化）", comment)
+    elif event == "rejected":
         complaint.extension_status = "rejected"
-    complaint.save()
-    verdict = "批准" if approve else "驳回"
-    _log(complaint, actor, "extension_decided", f"{verdict}延期至 {complaint.extension_days} 个工作日", comment)
-    return complaint
+        complaint.save(update_fields=["extension_status", "updated_at"])
+        _log(complaint, actor, "extension_decided",
+             f"主管领导驳回延期申请，处理时限仍为 {complaint.deadline_days} 个工作日", comment)
+    elif event in ("returned", "withdrawn"):
+        complaint.extension_status = ""
+        complaint.save(update_fields=["extension_status", "updated_at"])
+        label = "退回修改" if event == "returned" else "申请人撤回"
+        _log(complaint, actor, "extension_decided", f"延期申请{label}", comment, to_archive=False)
+
+
+def extension_approval(complaint: Complaint):
+    """The complaint's latest extension approval (any status), or None."""
+    from kehu.workflow.selectors import approvals_for_subject
+
+    return approvals_for_subject(complaint).filter(kind=EXTENSION_KIND).order_by("-id").first()
 
 
 @transaction.atomic
 def complaint_extension_decide(*, actor: User, complaint_id: int, approve: bool, comment: str = "") -> Complaint:
-    require_perm(actor, "service.approve_complaint_extension", "只有主管领导可以批准投诉延期。")
-    complaint = _get(actor, complaint_id)
-    if complaint.extension_status != "pending":
+    """Decide the pending step of the complaint's extension approval — the same kehu.workflow decision as in the
+    approval inbox (who may decide is the chain's business: the step's role, unit and delegations)."""
+    from kehu.workflow.models import ApprovalStatus, StepStatus
+    from kehu.workflow.services import approval_step_decide
+
+    complaint = _get(actor, complaint_id, for_update=False)
+    approval = extension_approval(complaint)
+    if complaint.extension_status != "pending" or approval is None or approval.status != ApprovalStatus.PENDING:
         raise ServiceError("没有待审批的延期申请。", code="state")
-    return _extension_decide(complaint, actor, approve=approve, comment=comment)
+    step = approval.steps.filter(round=approval.round, status=StepStatus.PENDING).order_by("order").first()
+    if step is None:
+        raise ServiceError("没有待审批的延期申请。", code="state")
+    approval_step_decide(actor=actor, step=step, decision="approve" if approve else "reject", comment=comment)
+    complaint.refresh_from_db()
+    return complaint
 
 
 @transaction.atomic
