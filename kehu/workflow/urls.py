@@ -20,6 +20,7 @@ urlpatterns = [
     path("admission/<int:pk>/submit/", views.admission_submit, name="admission_submit"),
     path("admission/<int:pk>/override/", views.admission_override, name="admission_override"),
     path("admission/<int:pk>/pdf/", views.admission_pdf, name="admission_pdf"),
+    path("admission/<int:pk>/xlsx/", views.admission_xlsx, name="admission_xlsx"),
     path("access/", views.access_list, name="access_list"),
     path("expiring/", views.expiring, name="expiring"),
     path("disqualification/new/<int:customer_pk>/", views.disqualification_new, name="disqualification_new"),

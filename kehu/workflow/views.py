@@ -309,6 +309,17 @@ def admission_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@login_required
+def admission_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    from kehu.workflow.xlsx import admission_xlsx as render_xlsx
+
+    app = _application_or_404(request, pk)
+    response = HttpResponse(render_xlsx(app),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="admission-{app.customer.code}.xlsx"'
+    return response
+
+
 # ----- archive access --------------------------------------------------------------------------------------
 
 
