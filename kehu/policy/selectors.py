@@ -108,6 +108,8 @@ def pack_admin_slots(pack: Pack) -> list[PackAdminValue]:
     for visit in pack.workflows.visit_frequency:
         if isinstance(visit.visits_per_year, PackAdminValue):
             found.setdefault(visit.visits_per_year.key, visit.visits_per_year)
+    for value in pack.workflows.admin_values_needed():
+        found.setdefault(value.key, value)
     return list(found.values())
 
 
