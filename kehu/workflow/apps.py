@@ -61,4 +61,3 @@ class WorkflowConfig(AppConfig):
             register_role_permissions(role, perms)
         register_nav(NavItem("approvals", str(_("审批")), "workflow:inbox", order=60, badge=nav_badge))
         register_panel(Panel("workflow_waiting", 10, panels.waiting_panel))
-        register_panel(Panel("workflow_expiring", 20, panels.expiring_panel))
