@@ -22,9 +22,10 @@ class SalesConfig(AppConfig):
                                                      "sales.export_pickup"))
         register_role_permissions("finance_reviewer", (*VIEW_PERMS, "sales.add_pickup", "sales.import_pickup",
                                                        "sales.export_pickup", "sales.add_payment",
-                                                       "sales.add_receivable"))
+                                                       "sales.add_receivable", "sales.import_finance"))
         register_role_permissions("general_manager", (*VIEW_PERMS, "sales.export_pickup"))
         register_role_permissions("marketing_head", (*VIEW_PERMS, "sales.export_pickup"))
         register_role_permissions("sysadmin", (*VIEW_PERMS, "sales.add_product", "sales.change_product",
                                                "sales.add_productgroup", "sales.add_warehouse",
-                                               "sales.change_warehouse", "sales.import_pickup"))
+                                               "sales.change_warehouse", "sales.import_pickup",
+                                               "sales.import_finance"))

@@ -114,17 +114,28 @@ ERROR_COLUMNS = tuple(Column(h, (lambda e, k=k: getattr(e, k)), "text") for h, k
                       zip(ERROR_REPORT_HEADER, ("line", "column", "value", "reason"), strict=True))
 
 
-def template_xlsx() -> tempfile.SpooledTemporaryFile:
-    rows = template_rows()
+_TEMPLATE_SHEETS = {"pickups": "提货记录", "receivables": "应收账款", "payments": "收款记录"}
+
+
+def _template_rows(kind: str) -> list[list[str]]:
+    if kind == "pickups":
+        return template_rows()
+    from kehu.sales.finance_import import template_rows as finance_rows
+
+    return finance_rows(kind)
+
+
+def template_xlsx(kind: str = "pickups") -> tempfile.SpooledTemporaryFile:
+    rows = _template_rows(kind)
     header, examples = rows[0], rows[1:]
     cols = tuple(Column(h, (lambda r, i=i: r[i])) for i, h in enumerate(header))
-    return xlsx_file(examples, cols, sheet="提货记录")
+    return xlsx_file(examples, cols, sheet=_TEMPLATE_SHEETS[kind])
 
 
-def template_csv() -> str:
+def template_csv(kind: str = "pickups") -> str:
     import io
 
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerows(template_rows())
+    w.writerows(_template_rows(kind))
     return "\ufeff" + buf.getvalue()

@@ -125,6 +125,8 @@ class Warehouse(models.Model):
 
 class ImportKind(models.TextChoices):
     PICKUPS = "pickups", _("提货记录")
+    RECEIVABLES = "receivables", _("应收账款")
+    PAYMENTS = "payments", _("收款记录")
 
 
 class ImportStatus(models.TextChoices):
@@ -133,6 +135,11 @@ class ImportStatus(models.TextChoices):
     SUCCEEDED = "succeeded", _("已完成")
     REJECTED = "rejected", _("有错误，未导入")
     FAILED = "failed", _("失败")
+    INTERRUPTED = "interrupted", _("已中断，未导入")
+
+
+FINISHED_STATUSES = (ImportStatus.SUCCEEDED, ImportStatus.REJECTED, ImportStatus.FAILED, ImportStatus.INTERRUPTED)
+RETRYABLE_STATUSES = (ImportStatus.FAILED, ImportStatus.INTERRUPTED)
 
 
 class ImportJob(models.Model):
@@ -147,6 +154,11 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        _("最近心跳"), null=True, blank=True,
+        help_text=_("导入进程运行时定期更新；长时间没有心跳说明进程已中断"),
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     total_rows = models.PositiveIntegerField(_("数据行数"), default=0)
     inserted_rows = models.PositiveIntegerField(_("新增行数"), default=0)
     skipped_rows = models.PositiveIntegerField(_("已存在（跳过）"), default=0)
@@ -157,7 +169,7 @@ class ImportJob(models.Model):
         verbose_name = _("导入任务")
         verbose_name_plural = _("导入任务")
         ordering = ["-created_at", "-id"]
-        permissions = [("import_pickup", _("导入提货记录"))]
+        permissions = [("import_pickup", _("导入提货记录")), ("import_finance", _("导入应收账款与收款"))]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.original_name}"
@@ -182,16 +194,25 @@ class ImportRowError(models.Model):
 
 
 class Pickup(models.Model):
+    """One pickup. The table holds tens of millions of rows loaded in bulk, so its foreign keys are not database
+    constraints: a PostgreSQL RI trigger per row per key cost more than the rest of a 5-million-row import. The
+    writers guarantee the references instead — the importer resolves every code in one join and holds FOR KEY
+    SHARE locks on the referenced rows until it commits; `pickup_record` locks the customer; deletes of
+    customers, products and groups are refused by `on_delete=PROTECT`."""
+
     customer = models.ForeignKey(
         "customers.Customer", verbose_name=_("客户"), on_delete=models.PROTECT, related_name="pickups",
         db_index=False,  # covered by the (customer, picked_on) index
+        db_constraint=False,
     )
     product = models.ForeignKey(
-        Product, verbose_name=_("产品"), on_delete=models.PROTECT, related_name="pickups", db_index=False
+        Product, verbose_name=_("产品"), on_delete=models.PROTECT, related_name="pickups", db_index=False,
+        db_constraint=False,
     )
     # Denormalised from the product so that "tonnage per customer per group per month" needs no join.
     product_group = models.ForeignKey(
-        ProductGroup, verbose_name=_("产品组"), on_delete=models.PROTECT, related_name="+", db_index=False
+        ProductGroup, verbose_name=_("产品组"), on_delete=models.PROTECT, related_name="+", db_index=False,
+        db_constraint=False,
     )
     quantity = models.DecimalField(_("数量"), max_digits=18, decimal_places=3)
     unit = models.CharField(_("单位"), max_length=4, choices=QuantityUnit.choices)
@@ -202,17 +223,17 @@ class Pickup(models.Model):
     picked_on = models.DateField(_("提货日期"))
     warehouse = models.ForeignKey(
         Warehouse, verbose_name=_("库点"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        db_index=False,
+        db_index=False, db_constraint=False,
     )
     source = models.CharField(_("来源系统"), max_length=20, default="manual")
     source_ref = models.CharField(_("单据号"), max_length=64)
     import_job = models.ForeignKey(
         ImportJob, verbose_name=_("导入任务"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        db_index=False,
+        db_index=False, db_constraint=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", db_index=False,
+        related_name="+", db_index=False, db_constraint=False,
     )
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 

@@ -280,3 +280,16 @@ def import_job_get(*, actor: User, pk: int) -> ImportJob:
     return job
 
 
+
+
+def customer_id_by_code(*, actor: User, code: str) -> int | None:
+    """The id of the customer with this code within the actor's scope, or None."""
+    from kehu.customers.selectors import customer_queryset_for_actor
+
+    return customer_queryset_for_actor(actor).filter(code=(code or "").strip()).values_list("pk", flat=True).first()
+
+
+def receivable_by_invoice(*, customer_id: int, invoice_no: str):
+    from kehu.sales.models import Receivable
+
+    return Receivable.objects.filter(customer_id=customer_id, invoice_no=(invoice_no or "").strip()).first()

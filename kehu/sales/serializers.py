@@ -6,6 +6,7 @@ from kehu.sales.models import (
     DemandPlan,
     DemandPlanLine,
     ImportJob,
+    ImportKind,
     ImportRowError,
     Payment,
     Pickup,
@@ -97,6 +98,7 @@ class DemandPlanSerializer(serializers.ModelSerializer):
 
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
+    kind = serializers.ChoiceField(choices=ImportKind.choices, default=ImportKind.PICKUPS)
     source = serializers.CharField(max_length=20, default="erp")
 
 
@@ -113,7 +115,8 @@ class ImportJobSerializer(serializers.ModelSerializer):
     class Meta:
         model = ImportJob
         fields = ["id", "kind", "source", "original_name", "status", "created_at", "started_at", "finished_at",
-                  "total_rows", "inserted_rows", "skipped_rows", "error_count", "message", "percent", "errors"]
+                  "heartbeat_at", "attempts", "total_rows", "inserted_rows", "skipped_rows", "error_count", "message",
+                  "percent", "errors"]
 
     def get_percent(self, obj) -> int:
         return self.context.get("percent", 0)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -318,12 +319,19 @@ def demand_plan_submit(*, actor: User, customer: Customer | int, month: date, li
 
 
 ALLOWED_IMPORT_SUFFIXES = (".csv", ".xlsx", ".txt")
+IMPORT_PERMISSION = {ImportKind.PICKUPS: "sales.import_pickup", ImportKind.RECEIVABLES: "sales.import_finance",
+                     ImportKind.PAYMENTS: "sales.import_finance"}
+# The worker beats every HEARTBEAT_SECONDS; a running job silent for STALE_AFTER is shown as interrupted.
+HEARTBEAT_SECONDS = 15
+STALE_AFTER = timedelta(minutes=3)
 
 
 @transaction.atomic
 def import_job_create(*, actor: User, upload, kind: str = ImportKind.PICKUPS, source: str = "erp") -> ImportJob:
     """Save the uploaded file and queue the import (runs in the background; immediately under tests)."""
-    require_perm(actor, "sales.import_pickup")
+    if kind not in IMPORT_PERMISSION:
+        raise ValidationError({"kind": "未知的导入类型。"})
+    require_perm(actor, IMPORT_PERMISSION[kind])
     name = getattr(upload, "name", "") or ""
     if not name.lower().endswith(ALLOWED_IMPORT_SUFFIXES):
         raise ValidationError({"file": "请上传 CSV 或 XLSX 文件。"})
@@ -333,14 +341,17 @@ def import_job_create(*, actor: User, upload, kind: str = ImportKind.PICKUPS, so
     job = ImportJob(kind=kind, source=source, original_name=name[:200], created_by=actor)
     job.file.save(name.rsplit("/", 1)[-1], upload, save=False)
     job.save()
+    _enqueue(job.pk)
+    return job
 
-    def _enqueue():
+
+def _enqueue(job_id: int) -> None:
+    def _run():
         from kehu.sales.tasks import run_import_job
 
-        run_import_job(job.pk)
+        run_import_job(job_id)
 
-    transaction.on_commit(_enqueue)
-    return job
+    transaction.on_commit(_run)
 
 
 def import_progress_path(job_id: int):
@@ -349,21 +360,140 @@ def import_progress_path(job_id: int):
     return settings.VAR_DIR / "sales-imports" / f"job-{job_id}.json"
 
 
-def import_job_run(*, job_id: int) -> ImportJob:
+class _Heartbeat:
+    """Beats while the import runs: a daemon thread sets `heartbeat_at` on the job every HEARTBEAT_SECONDS in its
+    own connection (autocommit, so other processes see it while the import's transaction is still open) and
+    touches the progress file. On SQLite the import holds the database's write lock, so there the file is the
+    heartbeat (SQLite is the one-machine mode, where the web process and the worker share the file system)."""
+
+    def __init__(self, job_id: int, interval: float = HEARTBEAT_SECONDS):
+        import threading
+
+        self.job_id, self.interval = job_id, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"import-heartbeat-{job_id}", daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=self.interval + 5)
+
+    def beat(self) -> None:
+        import os
+
+        from django.db import connection
+
+        path = import_progress_path(self.job_id)
+        if path.exists():
+            os.utime(path)
+        if connection.vendor != "sqlite":
+            from kehu.sales.models import ImportStatus
+
+            ImportJob.objects.filter(pk=self.job_id, status=ImportStatus.RUNNING).update(heartbeat_at=timezone.now())
+
+    def _run(self) -> None:
+        from django.db import connection
+
+        try:
+            while not self._stop.wait(self.interval):
+                with contextlib.suppress(Exception):  # a missed beat must never break the import
+                    self.beat()
+        finally:
+            connection.close()
+
+
+def import_job_last_alive(job: ImportJob):
+    """The last sign of life of a running job: its heartbeat, its start, or its progress file."""
+    import datetime as _dt
+
+    times = [t for t in (job.heartbeat_at, job.started_at, job.created_at) if t is not None]
+    path = import_progress_path(job.pk)
+    with contextlib.suppress(OSError):
+        times.append(_dt.datetime.fromtimestamp(path.stat().st_mtime, tz=_dt.UTC))
+    return max(times) if times else None
+
+
+def import_job_is_stale(job: ImportJob, *, now=None) -> bool:
+    from kehu.sales.models import ImportStatus
+
+    if job.status != ImportStatus.RUNNING:
+        return False
+    last = import_job_last_alive(job)
+    return last is not None and (now or timezone.now()) - last > STALE_AFTER
+
+
+def import_jobs_mark_interrupted(*, jobs: Iterable[ImportJob] | None = None, now=None) -> int:
+    """Mark running jobs without a heartbeat for STALE_AFTER as interrupted (their worker died; the import's
+    transaction was rolled back with it, so nothing was loaded). Returns how many were marked."""
+    from kehu.sales.models import ImportStatus
+
+    now = now or timezone.now()
+    candidates = list(jobs) if jobs is not None else list(ImportJob.objects.filter(status=ImportStatus.RUNNING))
+    stale = [j.pk for j in candidates if import_job_is_stale(j, now=now)]
+    if not stale:
+        return 0
+    minutes = int(STALE_AFTER.total_seconds() // 60)
+    return ImportJob.objects.filter(pk__in=stale, status=ImportStatus.RUNNING).update(
+        status=ImportStatus.INTERRUPTED, finished_at=now,
+        message=f"导入进程已中断（超过 {minutes} 分钟没有心跳），整个文件未导入，可以重新导入。",
+    )
+
+
+@transaction.atomic
+def import_job_retry(*, actor: User, job: ImportJob) -> ImportJob:
+    """Queue a failed or interrupted import again (same file, same source)."""
+    from kehu.sales.models import RETRYABLE_STATUSES, ImportRowError, ImportStatus
+
+    require_perm(actor, IMPORT_PERMISSION.get(job.kind, "sales.import_pickup"))
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status == ImportStatus.RUNNING and import_job_is_stale(job):
+        import_jobs_mark_interrupted(jobs=[job])
+        job.refresh_from_db()
+    if job.status not in RETRYABLE_STATUSES:
+        raise ServiceError("只有失败或已中断的导入可以重新导入。", code="not_retryable")
+    ImportRowError.objects.filter(job=job).delete()
+    job.status, job.message = ImportStatus.PENDING, ""
+    job.started_at = job.finished_at = job.heartbeat_at = None
+    job.total_rows = job.inserted_rows = job.skipped_rows = job.error_count = 0
+    job.save()
+    import_progress_path(job.pk).unlink(missing_ok=True)
+    _enqueue(job.pk)
+    return job
+
+
+def _run_kind(job: ImportJob, progress):
+    from kehu.sales.importers import import_pickups
+    from kehu.sales.models import ImportKind as K
+
+    if job.kind == K.PICKUPS:
+        return import_pickups(job.file.path, source=job.source, job_id=job.pk, actor_id=job.created_by_id,
+                              progress=progress)
+    from kehu.sales.finance_import import import_payments, import_receivables
+
+    fn = import_receivables if job.kind == K.RECEIVABLES else import_payments
+    return fn(job.file.path, actor_id=job.created_by_id, progress=progress)
+
+
+def import_job_run(*, job_id: int, heartbeat_seconds: float = HEARTBEAT_SECONDS) -> ImportJob:
     """Run a queued import (called by the background worker). The import itself is one transaction; the job's
     status and the error report are written outside it, so they survive a rejected file."""
-    from kehu.sales.importers import file_progress_writer, import_pickups
+    from kehu.sales.importers import file_progress_writer
     from kehu.sales.models import ImportRowError, ImportStatus
 
     job = ImportJob.objects.get(pk=job_id)
     if job.status not in (ImportStatus.PENDING,):
         return job
-    job.status, job.started_at = ImportStatus.RUNNING, timezone.now()
-    job.save(update_fields=["status", "started_at"])
+    now = timezone.now()
+    job.status, job.started_at, job.heartbeat_at = ImportStatus.RUNNING, now, now
+    job.attempts += 1
+    job.save(update_fields=["status", "started_at", "heartbeat_at", "attempts"])
     progress = file_progress_writer(import_progress_path(job.pk))
     try:
-        result = import_pickups(job.file.path, source=job.source, job_id=job.pk, actor_id=job.created_by_id,
-                                progress=progress)
+        with _Heartbeat(job.pk, heartbeat_seconds):
+            result = _run_kind(job, progress)
     except Exception as exc:  # a crash is recorded on the job, then re-raised for the worker's log
         job.status, job.finished_at = ImportStatus.FAILED, timezone.now()
         job.message = f"导入失败：{exc.__class__.__name__}: {str(exc)[:500]}"

@@ -6,31 +6,44 @@ import contextlib
 import json
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from kehu.core.errors import ServiceError
 from kehu.core.forms import apply_service_error
 from kehu.customers.selectors import customer_get_for_actor
 from kehu.sales import exporters
-from kehu.sales.forms import ImportForm, PaymentFilterForm, PickupFilterForm
-from kehu.sales.models import ImportJob, ImportStatus
+from kehu.sales.forms import ImportKindForm, PaymentFilterForm, PaymentForm, PickupFilterForm, PickupForm
+from kehu.sales.models import FINISHED_STATUSES, RETRYABLE_STATUSES, ImportJob, ImportKind, ImportStatus
 from kehu.sales.selectors import (
     PaymentFilters,
     PickupFilters,
+    customer_id_by_code,
     demand_plan_list,
     import_job_get,
     monthly_volume,
     payment_list,
     pickup_list,
+    receivable_by_invoice,
 )
-from kehu.sales.services import import_job_create, import_progress_path
+from kehu.sales.services import (
+    IMPORT_PERMISSION,
+    import_job_create,
+    import_job_retry,
+    import_jobs_mark_interrupted,
+    import_progress_path,
+    payment_record,
+    pickup_record,
+)
 
 PAGE_SIZE = 50
 
@@ -119,20 +132,29 @@ def plan_list_view(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- import
 
 
+def _can_import(user) -> bool:
+    return any(user.has_perm(p) for p in set(IMPORT_PERMISSION.values()))
+
+
 @login_required
-@permission_required("sales.import_pickup", raise_exception=True)
 def import_view(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
+    if not _can_import(request.user):
+        raise PermissionDenied
+    initial_kind = request.GET.get("kind") if request.GET.get("kind") in ImportKind.values else ImportKind.PICKUPS
+    form = ImportKindForm(request.POST or None, request.FILES or None, initial={"kind": initial_kind})
     if request.method == "POST" and form.is_valid():
         try:
             job = import_job_create(actor=request.user, upload=form.cleaned_data["file"],
-                                    source=form.cleaned_data["source"])
+                                    kind=form.cleaned_data["kind"], source=form.cleaned_data["source"])
         except (ValidationError, ServiceError) as exc:
             apply_service_error(form, exc)
         else:
             return redirect("sales:import_job", pk=job.pk)
-    jobs = ImportJob.objects.filter(created_by=request.user).order_by("-created_at")[:10]
-    return render(request, "sales/import.html", {"form": form, "jobs": jobs})
+    jobs = list(ImportJob.objects.filter(created_by=request.user).order_by("-created_at")[:10])
+    import_jobs_mark_interrupted(jobs=[j for j in jobs if j.status == ImportStatus.RUNNING])
+    if any(j.status == ImportStatus.RUNNING for j in jobs):
+        jobs = list(ImportJob.objects.filter(created_by=request.user).order_by("-created_at")[:10])
+    return render(request, "sales/import.html", {"form": form, "jobs": jobs, "kinds": ImportKind.choices})
 
 
 def _job_or_404(request, pk) -> ImportJob:
@@ -143,9 +165,11 @@ def _job_or_404(request, pk) -> ImportJob:
 
 
 def _job_context(job: ImportJob) -> dict:
+    if job.status == ImportStatus.RUNNING and import_jobs_mark_interrupted(jobs=[job]):
+        job.refresh_from_db()
     progress = {"phase": "queued", "percent": 0}
     path = import_progress_path(job.pk)
-    if job.status in (ImportStatus.SUCCEEDED, ImportStatus.REJECTED, ImportStatus.FAILED):
+    if job.status in FINISHED_STATUSES:
         progress = {"phase": "done", "percent": 100}
     elif path.exists():
         with contextlib.suppress(OSError, ValueError):
@@ -153,26 +177,34 @@ def _job_context(job: ImportJob) -> dict:
     phase_labels = {"queued": _("排队中"), "read": _("读取文件"), "validate": _("校验数据"), "write": _("写入数据库"),
                     "done": _("完成")}
     return {"job": job, "progress": progress, "phase_label": phase_labels.get(progress.get("phase"), ""),
-            "finished": job.status not in (ImportStatus.PENDING, ImportStatus.RUNNING),
+            "finished": job.status in FINISHED_STATUSES, "retryable": job.status in RETRYABLE_STATUSES,
             "errors": job.row_errors.all()[:100]}
 
 
 @login_required
-@permission_required("sales.import_pickup", raise_exception=True)
 def import_job_view(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
     return render(request, "sales/import_job.html", _job_context(job))
 
 
 @login_required
-@permission_required("sales.import_pickup", raise_exception=True)
 def import_job_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
     return render(request, "sales/_import_progress.html", _job_context(job))
 
 
 @login_required
-@permission_required("sales.import_pickup", raise_exception=True)
+@require_POST
+def import_job_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_or_404(request, pk)
+    try:
+        import_job_retry(actor=request.user, job=job)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("sales:import_job", pk=job.pk)
+
+
+@login_required
 def import_job_errors_view(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     job = _job_or_404(request, pk)
     return _export(request, job.row_errors.order_by("line", "id"), exporters.ERROR_COLUMNS,
@@ -180,13 +212,79 @@ def import_job_errors_view(request: HttpRequest, pk: int, fmt: str) -> HttpRespo
 
 
 @login_required
-def import_template_view(request: HttpRequest, fmt: str) -> HttpResponse:
+def import_template_view(request: HttpRequest, fmt: str, kind: str = ImportKind.PICKUPS) -> HttpResponse:
+    stem = {"pickups": "pickup", "receivables": "receivable", "payments": "payment"}[kind]
     if fmt == "xlsx":
-        return FileResponse(exporters.template_xlsx(), as_attachment=True, filename="pickup-import-template.xlsx",
+        return FileResponse(exporters.template_xlsx(kind), as_attachment=True, filename=f"{stem}-import-template.xlsx",
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    resp = HttpResponse(exporters.template_csv(), content_type="text/csv; charset=utf-8")
-    resp["Content-Disposition"] = 'attachment; filename="pickup-import-template.csv"'
+    resp = HttpResponse(exporters.template_csv(kind), content_type="text/csv; charset=utf-8")
+    resp["Content-Disposition"] = f'attachment; filename="{stem}-import-template.csv"'
     return resp
+
+
+# ---------------------------------------------------------------- single records (web forms over the services)
+
+# service field -> form field, so that a service's message lands beside the input the user typed it in
+_FIELD_MAP = {"customer": "customer_code", "receivable": "invoice_no"}
+
+
+def _apply(form, exc) -> None:
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        exc = ValidationError({_FIELD_MAP.get(k, k): v for k, v in exc.error_dict.items()})
+    elif isinstance(exc, ServiceError) and exc.field in _FIELD_MAP:
+        exc.field = _FIELD_MAP[exc.field]
+    apply_service_error(form, exc)
+
+
+@login_required
+@permission_required("sales.add_pickup", raise_exception=True)
+def pickup_create_view(request: HttpRequest) -> HttpResponse:
+    form = PickupForm(request.POST or None, initial={"picked_on": timezone.localdate(), "unit": "t"})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        customer_id = customer_id_by_code(actor=request.user, code=d["customer_code"])
+        if customer_id is None:
+            form.add_error("customer_code", _("客户编码不存在，或不在您的客户范围内。"))
+        else:
+            try:
+                pickup = pickup_record(actor=request.user, customer=customer_id, product=d["product"],
+                                       quantity=d["quantity"], unit=d["unit"], amount=d["amount"],
+                                       picked_on=d["picked_on"], warehouse=d["warehouse"], source_ref=d["source_ref"])
+            except (ValidationError, ServiceError) as exc:
+                _apply(form, exc)
+            else:
+                messages.success(request, _("已录入提货记录 %(ref)s。") % {"ref": pickup.source_ref})
+                return redirect(f"{reverse('sales:pickup_list')}?q={pickup.source_ref}")
+    return render(request, "sales/record_form.html", {
+        "form": form, "title": _("录入提货记录"), "active": "pickups", "back": reverse("sales:pickup_list")})
+
+
+@login_required
+@permission_required("sales.add_payment", raise_exception=True)
+def payment_create_view(request: HttpRequest) -> HttpResponse:
+    form = PaymentForm(request.POST or None, initial={"paid_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        customer_id = customer_id_by_code(actor=request.user, code=d["customer_code"])
+        receivable = None
+        if customer_id is None:
+            form.add_error("customer_code", _("客户编码不存在，或不在您的客户范围内。"))
+        elif d["invoice_no"]:
+            receivable = receivable_by_invoice(customer_id=customer_id, invoice_no=d["invoice_no"])
+            if receivable is None:
+                form.add_error("invoice_no", _("该客户名下没有这个发票号。"))
+        if not form.errors:
+            try:
+                payment = payment_record(actor=request.user, customer=customer_id, amount=d["amount"],
+                                         paid_on=d["paid_on"], reference=d["reference"], receivable=receivable,
+                                         method=d["method"])
+            except (ValidationError, ServiceError) as exc:
+                _apply(form, exc)
+            else:
+                messages.success(request, _("已录入收款 %(ref)s。") % {"ref": payment.reference})
+                return redirect(f"{reverse('sales:payment_list')}?q={payment.reference}")
+    return render(request, "sales/record_form.html", {
+        "form": form, "title": _("录入收款"), "active": "payments", "back": reverse("sales:payment_list")})
 
 
 # ---------------------------------------------------------------- archive tab: monthly volume
