@@ -39,7 +39,7 @@ class MetricSpec:
     code: str
     kind: str
     window: Period
-    product_group_id: int | None = None
+    product_group_ids: tuple[int, ...] = ()  # summed together; empty = every product group
 
 
 @dataclass
@@ -55,7 +55,7 @@ def product_group_ids(schemes: Iterable[Scheme]) -> dict[str, int]:
     """Resolve every product group the schemes name (by code or name) in one query; unknown ones are an error."""
     from kehu.sales.models import ProductGroup
 
-    wanted = {m.product_group for s in schemes for m in s.metrics if m.product_group}
+    wanted = {name for s in schemes for m in s.metrics for name in m.product_groups}
     if not wanted:
         return {}
     rows = ProductGroup.objects.filter(Q(code__in=wanted) | Q(name__in=wanted)).values_list("pk", "code", "name")
@@ -80,7 +80,8 @@ def metric_specs(scheme: Scheme, period: Period, groups: Mapping[str, int]) -> l
         if metric.kind not in AGGREGATE_METRIC_KINDS:
             continue
         window = period.containing(metric.period)
-        specs.append(MetricSpec(metric.code, metric.kind, window, groups.get(metric.product_group or "")))
+        ids = tuple(sorted({groups[name] for name in metric.product_groups if name in groups}))
+        specs.append(MetricSpec(metric.code, metric.kind, window, ids))
     return specs
 
 
@@ -100,12 +101,16 @@ def _aggregate_queryset(source: str, window: Period, group: list[MetricSpec]):
         annotations = {}
         for i, spec in enumerate(group):
             column = "base_quantity" if spec.kind == "sum_quantity" else "amount"
-            condition = Q(product_group_id=spec.product_group_id) if spec.product_group_id else None
+            ids = spec.product_group_ids
+            condition = None
+            if len(ids) == 1:
+                condition = Q(product_group_id=ids[0])
+            elif ids:
+                condition = Q(product_group_id__in=ids)
             annotations[f"m_{i}"] = Sum(column, filter=condition)
         qs = Pickup.objects.filter(picked_on__gte=window.start, picked_on__lte=window.end)
-        groups = {s.product_group_id for s in group}
-        if None not in groups:
-            qs = qs.filter(product_group_id__in=groups)
+        if all(s.product_group_ids for s in group):
+            qs = qs.filter(product_group_id__in=sorted({pk for s in group for pk in s.product_group_ids}))
     else:
         # Invoices due in the window and settled after the due date (or still open past it) — 003 4.
         from django.utils import timezone

@@ -569,7 +569,8 @@ class _PackBuilder:
                 m,
                 sub,
                 required=("code", "kind", "label"),
-                optional=("unit", "period", "product_group", "factors", "scale_max", "description", *CITATION_KEYS),
+                optional=("unit", "period", "product_group", "product_groups", "factors", "scale_max", "description",
+                          *CITATION_KEYS),
             )
             code = self.text(m, "code", sub)
             self.unique(seen, code, m.line, "指标")
@@ -577,10 +578,12 @@ class _PackBuilder:
             period = self.choice(m, "period", sub, METRIC_PERIODS, "期间")
             if kind in AGGREGATE_METRIC_KINDS and period is None and "period" not in m:
                 self.error(m.line, f"{sub}：{kind} 指标须写明统计期间 period（month/quarter/half_year/year）")
+            product_groups = self.product_groups(m, sub, kind)
             if kind == "sum_quantity":
-                for key in ("product_group", "unit"):
-                    if key not in m:
-                        self.error(m.line, f"{sub}：sum_quantity 指标须写明 {key}")
+                if not product_groups and "product_group" not in m and "product_groups" not in m:
+                    self.error(m.line, f"{sub}：sum_quantity 指标须写明 product_group（或 product_groups）")
+                if "unit" not in m:
+                    self.error(m.line, f"{sub}：sum_quantity 指标须写明 unit")
             factors: list[Factor] = []
             if kind == "weighted_score":
                 factor_items = self.mapping_items(m, "factors", sub, required=True)
@@ -605,13 +608,41 @@ class _PackBuilder:
                         label=self.text(m, "label", sub) or code,
                         unit=self.text(m, "unit", sub),
                         period=period,
-                        product_group=self.text(m, "product_group", sub),
+                        product_groups=product_groups,
                         factors=tuple(factors),
                         scale_max=self.decimal(m, "scale_max", sub),
                         description=self.text(m, "description", sub),
                     )
                 )
         return metrics
+
+    def product_groups(self, m: LineDict, where: str, kind: str | None) -> tuple[str, ...]:
+        """`product_group: 聚烯烃` or `product_groups: [袋装水泥, 散装水泥]` (summed together), not both."""
+        if "product_group" in m and "product_groups" in m:
+            self.error(m.line_of("product_groups"), f"{where}：product_group 与 product_groups 只能写一个")
+            return ()
+        if "product_group" in m:
+            single = self.text(m, "product_group", where)
+            groups: tuple[str, ...] = (single,) if single else ()
+        elif "product_groups" in m:
+            names: list[str] = []
+            items = self.items(m, "product_groups", where)
+            if not items and isinstance(m["product_groups"], LineList):
+                self.error(m.line_of("product_groups"), f"{where}.product_groups 至少需要一个产品组")
+            for line, value in items:
+                if not isinstance(value, str) or not value.strip():
+                    self.error(line, f"{where}.product_groups 的条目应为产品组的编码或名称，实际为 {_type_name(value)}")
+                elif value in names:
+                    self.error(line, f"{where}.product_groups 中产品组 {value!r} 重复")
+                else:
+                    names.append(value)
+            groups = tuple(names)
+        else:
+            return ()
+        if groups and kind not in ("sum_quantity", "sum_amount", None):
+            self.error(m.line_of("product_groups" if "product_groups" in m else "product_group"),
+                       f"{where}：只有 sum_quantity / sum_amount 指标可以限定产品组")
+        return groups
 
     def build_criterion(
         self, item: LineDict, where: str, rank: dict[str, int], metric_codes: set[str]

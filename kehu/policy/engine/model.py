@@ -99,10 +99,15 @@ class Metric:
     label: str
     unit: str | None = None
     period: str | None = None
-    product_group: str | None = None
+    product_groups: tuple[str, ...] = ()  # summed together (001: 袋装水泥 + 散装水泥); empty = every pickup
     factors: tuple[Factor, ...] = ()
     scale_max: Decimal | None = None
     description: str | None = None
+
+    @property
+    def product_group(self) -> str | None:
+        """The product groups as one label (a single group's name, or 袋装水泥、散装水泥)."""
+        return "、".join(self.product_groups) or None
 
 
 @dataclass(frozen=True, slots=True)

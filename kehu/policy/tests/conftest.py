@@ -20,7 +20,8 @@ def groups(db):
 
     out = {}
     for code, name, unit in (("polyolefin", "聚烯烃", "t"), ("gasoline", "汽油", "t"), ("diesel", "柴油", "t"),
-                             ("fuel-card", "不记名加油卡", "元")):
+                             ("fuel-card", "不记名加油卡", "元"), ("cement-bagged", "袋装水泥", "t"),
+                             ("cement-bulk", "散装水泥", "t")):
         group = ProductGroup.objects.create(code=code, name=name, base_unit=unit)
         product = Product.objects.create(code=f"P-{code}", name=name, group=group, base_unit=unit)
         out[code] = (group, product)

@@ -215,3 +215,28 @@ def test_forced_distribution_shares_must_add_up_to_100():
     )
     (issue,) = issues_of(text)
     assert "合计应为 100%" in issue.message and issue.line == line_of(text, "bands:")
+
+
+def test_metric_over_several_product_groups_loads():
+    text = VALID.replace("product_group: 聚烯烃,", "product_groups: [袋装水泥, 散装水泥],")
+    metric = load_pack_text(text, "demo.yaml").scheme("stars").metric("tons")
+    assert metric.product_groups == ("袋装水泥", "散装水泥")
+
+
+def test_product_group_and_product_groups_together_are_rejected_on_the_line():
+    text = VALID.replace("product_group: 聚烯烃,", "product_group: 聚烯烃, product_groups: [袋装水泥],")
+    (issue,) = issues_of(text)
+    assert (issue.file, issue.line) == ("demo.yaml", line_of(text, "product_groups"))
+    assert "只能写一个" in issue.message
+
+
+def test_empty_product_groups_list_is_rejected():
+    text = VALID.replace("product_group: 聚烯烃,", "product_groups: [],")
+    issues = issues_of(text)
+    assert any(i.line == line_of(text, "product_groups") and "至少需要一个产品组" in i.message for i in issues)
+
+
+def test_repeated_product_group_in_list_is_rejected():
+    text = VALID.replace("product_group: 聚烯烃,", "product_groups: [袋装水泥, 袋装水泥],")
+    (issue,) = issues_of(text)
+    assert "重复" in issue.message and issue.line == line_of(text, "product_groups")

@@ -67,7 +67,8 @@ def test_admin_values_that_would_overlap_are_refused(admin_user):
 def test_regrade_without_the_administrator_values_is_refused(make_customers):
     from kehu.sales.models import ProductGroup
 
-    ProductGroup.objects.create(code="cement", name="水泥")
+    ProductGroup.objects.create(code="cement-bagged", name="袋装水泥")
+    ProductGroup.objects.create(code="cement-bulk", name="散装水泥")
     make_customers(1)
     with pytest.raises(ValidationError) as exc:
         regrade(pack_name="shaanxi-cement", period="2024")

@@ -82,3 +82,32 @@ def test_forced_distribution_tie_break_is_stable(make_customers, admin_user, gro
     regrade(pack_name="abcd-scoring", period="2024")
     assert dict(GradeAssignment.objects.filter(pack_name="abcd-scoring").values_list("customer_id", "grade")) == first
     assert sum(1 for g in first.values() if g == "A") == 1
+
+
+def test_shaanxi_cement_volume_sums_bagged_and_bulk_cement(make_customers, pickup, admin_user):
+    admin_value_set(actor=admin_user, pack_name="shaanxi-cement", key="shaanxi-cement.volume.medium_min", value=5000)
+    admin_value_set(actor=admin_user, pack_name="shaanxi-cement", key="shaanxi-cement.volume.large_min", value=20000)
+    both, bagged_only = make_customers(2)
+    pickup(both, "3000", date(2024, 3, 1), group="cement-bagged")
+    pickup(both, "2500", date(2024, 9, 1), group="cement-bulk")  # 5,500 t together: 中
+    pickup(bagged_only, "3000", date(2024, 3, 1), group="cement-bagged")
+    pickup(bagged_only, "9000", date(2024, 3, 1), group="gasoline")  # not cement: does not count
+    regrade(pack_name="shaanxi-cement", period="2024")
+    volume = _grade(both, "volume", pack="shaanxi-cement", period="2024")
+    assert volume.grade == "中"
+    assert Decimal(volume.metrics["cement_sales_year"]) == Decimal("5500")
+    assert _grade(bagged_only, "volume", pack="shaanxi-cement", period="2024").grade == "小"
+
+
+def test_shandong_card_criterion_counts_only_fuel_card_amounts(make_customers, pickup):
+    gasoline_only, card = make_customers(2, classifications={"customer_kind": "机构"})
+    # 1 t of gasoline at 150,000 元 is small by tonnage; its amount is no 不记名卡 purchase.
+    pickup(gasoline_only, "1", MAY, group="gasoline", amount="150000")
+    pickup(card, "150000", MAY, group="fuel-card", amount="150000")
+    regrade(pack_name="shandong-retail", period="2024-05")
+    size = _grade(gasoline_only, "institution_size")
+    assert size.grade == "小型"
+    assert Decimal(size.metrics["anonymous_card_year_amount"]) == 0
+    assert _grade(gasoline_only, "management_level").grade == "站级"
+    assert _grade(card, "institution_size").grade == "中型"
+    assert _grade(card, "management_level").grade == "区县级"
