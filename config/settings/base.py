@@ -207,6 +207,7 @@ SPECTACULAR_SETTINGS = {
         "CustomerKindEnum": "kehu.customers.models.CustomerKind",
         "QuantityUnitEnum": "kehu.sales.models.QuantityUnit",
         "ImportStatusEnum": "kehu.sales.models.ImportStatus",
+        "ComplaintChannelEnum": "kehu.service.models.ComplaintChannel",
     },
 }
 

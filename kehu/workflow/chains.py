@@ -50,6 +50,10 @@ class Chain:
 
 
 BUILTIN: dict[str, tuple[str, str, tuple[ChainStep, ...]]] = {
+    "complaint_extension": (
+        "投诉处理延期（特殊情况）", "000 第十二条",
+        (ChainStep("dept_manager", "各级主管领导批准延期"),),
+    ),
     "admission": (
         "客户开户审批", "000 第七条",
         (
@@ -117,14 +121,12 @@ def pack_for(name: str | None = None):
 
 
 def _candidate_packs(pack_name: str | None) -> list[str]:
-    """Where a chain is looked up: the named pack; otherwise the default pack, then the other packs the company
-    applies (a gift chain lives in 001's pack even when 000's pack is the default)."""
-    if pack_name:
-        return [pack_name]
+    """Where a chain is looked up: the named pack first; then the default pack, then the other packs the company
+    applies (a gift chain lives in 001's pack even when 000's pack is the default); the built-in chain last."""
     from kehu.policy.selectors import active_pack_names
 
-    names = [settings.KEHU_DEFAULT_PACK]
-    names += [n for n in active_pack_names() if n not in names]
+    names = [pack_name] if pack_name else []
+    names += [n for n in (settings.KEHU_DEFAULT_PACK, *active_pack_names()) if n not in names]
     return names
 
 

@@ -18,6 +18,7 @@ class ApprovalKind(models.TextChoices):
     DISQUALIFICATION = "disqualification", _("取消客户资格")
     GIFT = "gift", _("赠送礼品")
     LEVEL_TRANSFER = "level_transfer", _("客户管理层级转移")
+    COMPLAINT_EXTENSION = "complaint_extension", _("投诉处理延期")
 
 
 class ApprovalStatus(models.TextChoices):

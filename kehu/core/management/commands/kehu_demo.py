@@ -46,5 +46,5 @@ class Command(BaseCommand):
             from kehu.service.demo import service_demo_load
         except ImportError:
             return
-        service_demo_load(today=today)
-        self.stdout.write("已添加演示投诉、走访与满意度调查 / added demo complaints, visits and surveys")
+        if service_demo_load(today=today).added:
+            self.stdout.write("已添加演示投诉、走访与满意度调查 / added demo complaints, visits and surveys")
