@@ -237,8 +237,8 @@ def naive_seconds(sample: int) -> tuple[float, int]:
                 customer=c, pack_name="naive", scheme_code=scheme.code, period=PERIOD,
                 defaults={"grade": r.grade, "previous_grade": prev,
                           "metrics": {k: str(v) for k, v in r.metrics.items()},
-                          "rule": r.rule, "article": r.article or "", "explanation": r.explanation,
-                          "to_next": r.to_next, "to_previous": r.to_previous, "pack_version": r.pack_version,
+                          "rule": r.rule, "article": r.article or "", "explanation_text": r.explanation,
+                          "to_next_text": r.to_next, "to_previous_text": r.to_previous, "pack_version": r.pack_version,
                           "computed_at": timezone.now()},
             )
         transaction.set_rollback(True)

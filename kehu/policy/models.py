@@ -201,9 +201,12 @@ class GradeAssignment(models.Model):
     rule = models.CharField(_("规则"), max_length=120, blank=True)
     article = models.CharField(_("条款"), max_length=120, blank=True)
     quote = models.TextField(_("条文"), blank=True)
-    explanation = models.TextField(_("说明"), blank=True)
-    to_next = models.TextField(_("升级条件"), blank=True)
-    to_previous = models.TextField(_("降级条件"), blank=True)
+    # Texts are stored only where they cannot be rebuilt from the fields above (forced distribution, coefficients,
+    # administrator figures); otherwise they are empty and `explanation` / `to_next` / `to_previous` build them on
+    # read from the stored grade, rule and metrics (kehu.policy.engine.result_from_stored).
+    explanation_text = models.TextField(_("说明"), blank=True, db_column="explanation")
+    to_next_text = models.TextField(_("升级条件"), blank=True, db_column="to_next")
+    to_previous_text = models.TextField(_("降级条件"), blank=True, db_column="to_previous")
     pack_version = models.CharField(_("政策包版本"), max_length=64)
     override = models.ForeignKey(
         GradeOverride, verbose_name=_("人工调整"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -229,6 +232,26 @@ class GradeAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.scheme_code} {self.period}: {self.grade}"
+
+    @property
+    def explanation(self) -> str:
+        return self.explanation_text or self._texts()[0]
+
+    @property
+    def to_next(self) -> str:
+        return self.to_next_text or self._texts()[1]
+
+    @property
+    def to_previous(self) -> str:
+        return self.to_previous_text or self._texts()[2]
+
+    def _texts(self) -> tuple[str, str, str]:
+        cached = getattr(self, "_rebuilt_texts", None)
+        if cached is None:
+            from kehu.policy.selectors import assignment_texts
+
+            cached = self._rebuilt_texts = assignment_texts(self)
+        return cached
 
 
 class CurrentGrade(models.Model):

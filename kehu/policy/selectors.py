@@ -14,7 +14,17 @@ from django.db.models import QuerySet
 from kehu.core.errors import ServiceError
 from kehu.customers.models import Customer
 from kehu.customers.selectors import customer_scope_q, customer_visible_q
-from kehu.policy.engine import EvaluationError, Pack, PackError, Term, benefits_for, dimension_benefits_for, load_pack
+from kehu.policy.engine import (
+    EvaluationError,
+    Override,
+    Pack,
+    PackError,
+    Term,
+    benefits_for,
+    dimension_benefits_for,
+    load_pack,
+    result_from_stored,
+)
 from kehu.policy.engine.model import BENEFIT_FIELDS
 from kehu.policy.engine.model import AdminValue as PackAdminValue
 from kehu.policy.models import AdminValue, CurrentGrade, Direction, GradeAssignment, GradeOverride, PackActivation
@@ -261,6 +271,34 @@ def _safe_pack(name: str) -> Pack | None:
         return pack_get(name)
     except (PackError, ServiceError):
         return None
+
+
+def assignment_texts(a: GradeAssignment) -> tuple[str, str, str]:
+    """(explanation, to_next, to_previous) of a stored assignment whose texts were not stored: rebuilt from its
+    grade, previous and reached grade, rule, metrics and override with the pack's engine. No query unless the
+    assignment has an override that was not loaded with it."""
+    pack = _safe_pack(a.pack_name)
+    scheme = pack.schemes.get(a.scheme_code) if pack else None
+    if scheme is None:
+        return ("", "", "")
+    override = None
+    if a.rule == "override" and a.override_id:
+        o = a.override
+        approver = o.approver
+        override = Override(grade=o.grade, reason=o.reason,
+                            approver=getattr(approver, "display_name", "") or approver.get_username(),
+                            approved_on=o.approved_on.isoformat() if o.approved_on else None)
+    try:
+        metrics = {code: Decimal(str(value)) for code, value in (a.metrics or {}).items()}
+        result = result_from_stored(
+            scheme, customer_id=a.customer_id, period=a.period, grade=a.grade, previous_grade=a.previous_grade,
+            reached_grade=a.reached_grade, metrics=metrics, rule=a.rule, override=override,
+        )
+        return (result.explanation, result.to_next, result.to_previous)
+    except (EvaluationError, ArithmeticError, KeyError, TypeError, ValueError):
+        # The pack changed since (a grade or condition no longer exists): say so rather than fail the page.
+        note = "政策包已变更，无法按原规则重建说明"
+        return (note, note, note)
 
 
 def customer_grade_explanations(customer: Customer, *, history: int = 6) -> list[GradeExplanation]:

@@ -21,9 +21,17 @@ from kehu.core.errors import ServiceError
 from kehu.core.permissions import require_perm
 from kehu.customers.models import ArchiveEvent, Customer
 from kehu.customers.selectors import customer_get_for_actor
-from kehu.customers.services import archive_event_record, archive_events_bulk_record, customer_update
+from kehu.customers.services import archive_event_record, customer_update
 from kehu.policy import fetch
-from kehu.policy.engine import AdminValueMissing, EvaluationError, GradeResult, Pack, PackError, evaluate_scheme
+from kehu.policy.engine import (
+    AdminValueMissing,
+    EvaluationError,
+    GradeResult,
+    Pack,
+    PackError,
+    evaluate_scheme,
+    texts_rebuildable,
+)
 from kehu.policy.engine.model import AGGREGATE_METRIC_KINDS
 from kehu.policy.models import (
     AdminValue,
@@ -65,14 +73,6 @@ class _SchemeOutcome:
     unchanged: int = 0
     up: int = 0
     down: int = 0
-
-
-def _direction(scheme, grade: str | None, previous: str | None) -> str:
-    if previous is None:
-        return Direction.NEW if grade is not None else Direction.SAME
-    if grade is None or grade == previous or previous not in scheme.rank or grade not in scheme.rank:
-        return Direction.SAME
-    return Direction.UP if scheme.rank[grade] > scheme.rank[previous] else Direction.DOWN
 
 
 def _check_period(period: str) -> Period:
@@ -211,25 +211,36 @@ def _regrade_scheme(pack, scheme, parsed, groups, admin_values, population, earl
     outcome = _SchemeOutcome(evaluated=len(results))
     to_write: list[tuple] = []  # rows in ASSIGNMENT_COLUMNS order: no model instances on the hot path
     to_current: list[tuple] = []
-    events: list[ArchiveEvent] = []
+    events: list[tuple] = []  # rows in EVENT_COLUMNS order
     period_label = scheme_period.label
     pack_name, scheme_code, run_id = pack.name, scheme.code, run.pk
-    up, down = Direction.UP, Direction.DOWN
+    actor_id = actor.pk if actor is not None else None
+    up, down, new, same = Direction.UP, Direction.DOWN, Direction.NEW, Direction.SAME
+    rank = scheme.rank
+    # Threshold schemes store the structured result only; the texts are built on read (GradeAssignment.explanation).
+    store_texts = not texts_rebuildable(scheme)
+    dumps, blake2b = json.dumps, hashlib.blake2b
+    grade_name = scheme.grade_name
     for result in results:
         customer_id = result.customer_id
         grade, previous = result.grade, result.previous_grade
         earlier_grades.setdefault(customer_id, {})[scheme_code] = grade
-        direction = _direction(scheme, grade, previous)
-        override = overrides.get(customer_id)
+        if previous is None:
+            direction = new if grade is not None else same
+        elif grade is None or grade == previous or previous not in rank or grade not in rank:
+            direction = same
+        else:
+            direction = up if rank[grade] > rank[previous] else down
+        override = overrides.get(customer_id) if overrides else None
         override_id = override[0] if override else None
-        metrics_json = json.dumps({code: str(value) for code, value in result.metrics.items()}, ensure_ascii=False)
-        explanation, to_next, to_previous = result.explanation, result.to_next, result.to_previous
+        metrics_json = dumps({code: str(value) for code, value in result.metrics.items()}, ensure_ascii=False)
+        texts = (result.explanation, result.to_next, result.to_previous) if store_texts else ("", "", "")
         row = (
             customer_id, pack_name, scheme_code, key, grade, previous, result.reached_grade, direction,
-            metrics_json, result.rule, result.article or "", result.quote or "", explanation, to_next, to_previous,
+            metrics_json, result.rule, result.article or "", result.quote or "", *texts,
             result.pack_version, override_id,
         )
-        fingerprint = hashlib.blake2b(repr(row).encode("utf-8"), digest_size=20).hexdigest()
+        fingerprint = blake2b(repr(row).encode("utf-8"), digest_size=20).hexdigest()
         found = existing.get(customer_id)
         if found is not None and found[1] == fingerprint:
             outcome.unchanged += 1
@@ -237,14 +248,14 @@ def _regrade_scheme(pack, scheme, parsed, groups, admin_values, population, earl
             to_write.append((*row, run_id, db_now, fingerprint))
             if direction in (up, down) and (found is None or found[2] != grade):
                 arrow = "升级" if direction == up else "降级"
-                events.append(ArchiveEvent(
-                    customer_id=customer_id, actor=actor, kind="grade_change",
-                    summary=(f"{scheme.name}{arrow}：{scheme.grade_name(previous)} → "
-                             f"{scheme.grade_name(grade)}（{period_label}）")[:300],
-                    reason=explanation[:2000],
-                    data={"pack": pack_name, "scheme": scheme_code, "period": key, "grade": grade,
-                          "previous_grade": previous, "rule": result.rule, "article": result.article,
-                          "metrics": json.loads(metrics_json)},
+                events.append((
+                    customer_id, db_now, actor_id, "grade_change",
+                    f"{scheme.name}{arrow}：{grade_name(previous)} → {grade_name(grade)}（{period_label}）"[:300],
+                    (texts[0] or result.explanation)[:2000],
+                    dumps({"pack": pack_name, "scheme": scheme_code, "period": key, "grade": grade,
+                           "previous_grade": previous, "rule": result.rule, "article": result.article,
+                           "metrics": {code: str(value) for code, value in result.metrics.items()}},
+                          ensure_ascii=False),
                 ))
         if direction == up:
             outcome.up += 1
@@ -259,8 +270,7 @@ def _regrade_scheme(pack, scheme, parsed, groups, admin_values, population, earl
     outcome.written = len(to_write)
     write_assignments(to_write)
     write_current_grades(to_current)
-    if events:
-        archive_events_bulk_record(events, batch_size=BATCH)
+    write_grade_events(events)
     timings["write"] += time.perf_counter() - t2
     return outcome
 
@@ -319,6 +329,27 @@ def write_assignments(rows: list[tuple]) -> None:
 
 def write_current_grades(rows: list[tuple]) -> None:
     _upsert(CurrentGrade._meta.db_table, CURRENT_COLUMNS, CURRENT_KEY, rows)
+
+
+EVENT_COLUMNS = ("customer_id", "at", "actor_id", "kind", "summary", "reason", "data")
+
+
+def write_grade_events(rows: list[tuple]) -> None:
+    """Grade changes onto the archive timeline (customers.ArchiveEvent rows, the same fields
+    `archive_event_record` fills), written as plain rows: PostgreSQL COPY, SQLite one executemany. A regrade moves
+    up to every customer at once, and model instances cost more than the grading itself."""
+    if not rows:
+        return
+    table = ArchiveEvent._meta.db_table
+    cols = ", ".join(EVENT_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(EVENT_COLUMNS))
+            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)  # noqa: S608
 
 
 # ----- administrator values, classifications, manual scores ------------------------------------------------------

@@ -10,7 +10,7 @@ Typical use (the Django side fetches metrics in one set-based query, then writes
 from .benefits import benefits_for, dimension_benefits_for
 from .deadlines import due_at
 from .errors import AdminValueMissing, EvaluationError, PackError, PackIssue, PolicyEngineError
-from .evaluate import CustomerFacts, GradeResult, Override, evaluate_scheme
+from .evaluate import CustomerFacts, GradeResult, Override, evaluate_scheme, result_from_stored, texts_rebuildable
 from .loader import available_packs, load_pack, load_pack_text, load_packs
 from .model import Benefits, Pack, Scheme, Term
 from .sql import compile_case_sql
@@ -37,4 +37,6 @@ __all__ = [
     "load_pack",
     "load_pack_text",
     "load_packs",
+    "result_from_stored",
+    "texts_rebuildable",
 ]

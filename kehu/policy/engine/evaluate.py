@@ -320,6 +320,68 @@ def evaluate_scheme(
     return evaluator(context, facts if isinstance(facts, list) else list(facts))
 
 
+def texts_rebuildable(scheme: Scheme) -> bool:
+    """Whether a stored result of this scheme can be explained again from its structured fields alone.
+
+    True for threshold schemes without org-unit coefficients or administrator figures: the grade, previous grade,
+    reached grade, rule and metrics (plus the override row) decide every sentence. Forced distribution needs the
+    whole population's ranking, coefficients the customer's group at the time, and administrator figures may have
+    changed since, so those results keep their texts stored.
+    """
+    return scheme.type == "thresholds" and scheme.coefficients is None and not scheme.admin_values_needed()
+
+
+def result_from_stored(
+    scheme: Scheme,
+    *,
+    customer_id: Hashable,
+    period: str,
+    grade: str | None,
+    previous_grade: str | None,
+    reached_grade: str | None,
+    metrics: Mapping[str, Decimal],
+    rule: str,
+    override: Override | None = None,
+) -> GradeResult:
+    """Rebuild one stored result (for `texts_rebuildable` schemes) so that its explanation, to_next and to_previous
+    read exactly as when it was computed. No re-grading: the stored grade and rule are taken as they are; only
+    the decisive threshold is looked up again from the stored metrics."""
+    context = _Context(scheme, period, {})
+    fact = CustomerFacts(customer_id, metrics, previous_grade=previous_grade, override=override)
+    detail: Any
+    if rule == "override":
+        detail = override
+    elif rule == "not_applicable":
+        detail = scheme.applies_when
+    elif rule.startswith("condition:"):
+        code = rule.split(":", 1)[1]
+        detail = next((c for c in scheme.conditions if c.code == code), None)
+        if detail is None:
+            raise EvaluationError(f"分级方案 {scheme.code} 没有条件 {code!r}")
+    else:
+        detail = _best_threshold(context, fact, context.criteria_for(None))
+    return GradeResult(
+        customer_id, scheme.code, period, grade, previous_grade, metrics, rule, None, None, reached_grade,
+        scheme.pack_version, None, context, detail,
+    )
+
+
+def _best_threshold(context: _Context, fact: CustomerFacts, criteria) -> tuple[_Range | None, Metric | None]:
+    highest = context.scheme.combine == "highest"
+    best: _Range | None = None
+    best_metric: Metric | None = None
+    for criterion in criteria:
+        value = fact.metrics.get(criterion.metric.code)
+        if value is None:
+            value = _metric_value(context, fact, criterion.metric)
+        for candidate in criterion.descending:
+            if candidate.contains_from_below(value):
+                if best is None or (candidate.rank > best.rank if highest else candidate.rank < best.rank):
+                    best, best_metric = candidate, criterion.metric
+                break
+    return best, best_metric
+
+
 def _pre_decided(context: _Context, fact: CustomerFacts) -> GradeResult | None:
     """Override, applicability and `assign` conditions, shared by every rule type."""
     override = fact.override

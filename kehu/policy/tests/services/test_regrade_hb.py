@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -196,3 +197,31 @@ def test_regrade_needs_permission(make_customers, am_user):
 
     with pytest.raises(ForbiddenError):
         regrade(pack_name="hb-chemicals", period="2024-05", actor=am_user)
+
+
+def test_texts_built_on_read_match_the_engine(make_customers, pickup, seed_grade, grade_of, manager_user):
+    """Only the structured result is stored; the explanation page shows what the engine said at grading time."""
+    from kehu.policy.engine import CustomerFacts, evaluate_scheme
+    from kehu.policy.selectors import pack_get
+
+    new, limited, below, steady = make_customers(4)
+    seed_grade(limited, "普通")
+    seed_grade(below, "一星")
+    seed_grade(steady, "二星")
+    pickup(new, "5000", MAY)
+    pickup(limited, "3500", MAY)
+    pickup(below, "10", MAY)
+    pickup(steady, "2150", MAY)
+    regrade(pack_name="hb-chemicals", period="2024-05")
+    scheme = pack_get("hb-chemicals").scheme("polyolefin_star")
+    facts = [
+        CustomerFacts(new.pk, {"polyolefin_pickup_month": Decimal("5000.000")}),
+        CustomerFacts(limited.pk, {"polyolefin_pickup_month": Decimal("3500.000")}, previous_grade="普通"),
+        CustomerFacts(below.pk, {"polyolefin_pickup_month": Decimal("10.000")}, previous_grade="一星"),
+        CustomerFacts(steady.pk, {"polyolefin_pickup_month": Decimal("2150.000")}, previous_grade="二星"),
+    ]
+    for expected in evaluate_scheme(scheme, facts, "2024-05"):
+        stored = GradeAssignment.objects.get(customer_id=expected.customer_id, period="2024-05")
+        assert stored.explanation_text == ""  # not stored …
+        assert (stored.explanation, stored.to_next, stored.to_previous) == (  # … but shown the same
+            expected.explanation, expected.to_next, expected.to_previous)
