@@ -182,15 +182,30 @@ def fetch_manual_metrics(pack_name: str, scheme: Scheme) -> dict[str, dict[int, 
     return out
 
 
-def fetch_previous_grades(pack_name: str, scheme_code: str, period_key: str) -> dict[int, str | None]:
+def fetch_current_grades(pack_name: str, scheme_code: str) -> dict[int, tuple[str, str | None]]:
+    """{customer_id: (period, grade)} from CurrentGrade — one query."""
+    return {
+        customer_id: (period, grade)
+        for customer_id, period, grade in CurrentGrade.objects.filter(
+            pack_name=pack_name, scheme_code=scheme_code
+        ).values_list("customer_id", "period", "grade").iterator(chunk_size=10000)
+    }
+
+
+def fetch_previous_grades(
+    pack_name: str, scheme_code: str, period_key: str,
+    current: Mapping[int, tuple[str, str | None]] | None = None,
+) -> dict[int, str | None]:
     """Each customer's grade in the latest earlier period of this scheme (None = graded but no grade).
 
-    Read from CurrentGrade when its period is earlier than this one (the usual monthly run: one indexed query);
-    otherwise (re-running or back-filling a period) from the history, latest earlier period per customer.
+    Taken from the current grades (`current`, as fetch_current_grades returns them) when all of them are earlier
+    than this period (the usual monthly run: no extra query); otherwise (re-running or back-filling a period) from
+    the history, latest earlier period per customer.
     """
-    current = CurrentGrade.objects.filter(pack_name=pack_name, scheme_code=scheme_code)
-    if not current.filter(period__gte=period_key).exists():
-        return dict(current.values_list("customer_id", "grade"))
+    if current is None:
+        current = fetch_current_grades(pack_name, scheme_code)
+    if all(period < period_key for period, _grade in current.values()):
+        return {customer_id: grade for customer_id, (_period, grade) in current.items()}
     history = (
         GradeAssignment.objects.filter(pack_name=pack_name, scheme_code=scheme_code, period__lt=period_key)
         .order_by("customer_id", "-period")

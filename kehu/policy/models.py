@@ -187,8 +187,10 @@ class GradeAssignment(models.Model):
     One row per period is the grade history: period, grade, previous grade, metrics, rule and article.
     """
 
+    # No separate index on customer: the unique constraint below starts with it (one index less per row written).
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="grade_assignments"
+        "customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="grade_assignments",
+        db_index=False,
     )
     pack_name = models.CharField(_("政策包"), max_length=60)
     scheme_code = models.CharField(_("分级方案"), max_length=80)
@@ -258,7 +260,8 @@ class CurrentGrade(models.Model):
     """The latest period's grade per (customer, pack, scheme), kept beside the history for fast reads."""
 
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="current_grades"
+        "customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="current_grades",
+        db_index=False,  # the unique constraint starts with customer
     )
     pack_name = models.CharField(_("政策包"), max_length=60)
     scheme_code = models.CharField(_("分级方案"), max_length=80)

@@ -488,7 +488,9 @@ def grade_movers(
         qs = qs.filter(scheme_code=scheme_code)
     if direction in (Direction.UP, Direction.DOWN):
         qs = qs.filter(direction=direction)
-    return qs.select_related("customer", "customer__owner").order_by("scheme_code", "direction", "customer__code")
+    return qs.select_related("customer", "customer__owner", "override__approver").order_by(
+        "scheme_code", "direction", "customer__code"
+    )
 
 
 def _visible_q(actor):

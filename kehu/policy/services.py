@@ -184,7 +184,8 @@ def _regrade_scheme(pack, scheme, parsed, groups, admin_values, population, earl
     metrics = fetch.fetch_aggregates(specs, cache=metric_cache)
     metrics.update(fetch.fetch_manual_metrics(pack.name, scheme))
     aggregate_codes = [m.code for m in scheme.metrics if m.kind in AGGREGATE_METRIC_KINDS]
-    previous = fetch.fetch_previous_grades(pack.name, scheme.code, key)
+    current = fetch.fetch_current_grades(pack.name, scheme.code)
+    previous = fetch.fetch_previous_grades(pack.name, scheme.code, key, current)
     overrides = fetch.fetch_overrides(pack.name, scheme.code)
     facts = fetch.build_facts(
         population=population, metrics=metrics, previous=previous, overrides=overrides,
@@ -195,12 +196,6 @@ def _regrade_scheme(pack, scheme, parsed, groups, admin_values, population, earl
         for customer_id, pk, fingerprint, grade in GradeAssignment.objects.filter(
             pack_name=pack.name, scheme_code=scheme.code, period=key
         ).values_list("customer_id", "pk", "fingerprint", "grade").iterator(chunk_size=10000)
-    }
-    current = {
-        customer_id: (period, grade)
-        for customer_id, period, grade in CurrentGrade.objects.filter(
-            pack_name=pack.name, scheme_code=scheme.code
-        ).values_list("customer_id", "period", "grade").iterator(chunk_size=10000)
     }
     t1 = time.perf_counter()
     timings["fetch"] += t1 - t0
@@ -268,7 +263,7 @@ def _regrade_scheme(pack, scheme, parsed, groups, admin_values, population, earl
     timings["evaluate"] += t2 - t1
 
     outcome.written = len(to_write)
-    write_assignments(to_write)
+    write_assignments(to_write, period_is_empty=not existing)
     write_current_grades(to_current)
     write_grade_events(events)
     timings["write"] += time.perf_counter() - t2
@@ -283,6 +278,21 @@ ASSIGNMENT_COLUMNS = (
 ASSIGNMENT_KEY = ("customer_id", "pack_name", "scheme_code", "period")
 CURRENT_COLUMNS = ("customer_id", "pack_name", "scheme_code", "period", "grade", "updated_at")
 CURRENT_KEY = ("customer_id", "pack_name", "scheme_code")
+
+
+def _copy_in(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Plain INSERT of many rows: PostgreSQL COPY straight into the table, SQLite one executemany."""
+    if not rows:
+        return
+    cols = ", ".join(columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)  # noqa: S608
 
 
 def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...], rows: list[tuple]) -> None:
@@ -321,10 +331,14 @@ def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...], rows: li
             )
 
 
-def write_assignments(rows: list[tuple]) -> None:
+def write_assignments(rows: list[tuple], *, period_is_empty: bool = False) -> None:
     """Insert new assignments and rewrite changed ones (INSERT … ON CONFLICT DO UPDATE); rows follow
-    ASSIGNMENT_COLUMNS."""
-    _upsert(GradeAssignment._meta.db_table, ASSIGNMENT_COLUMNS, ASSIGNMENT_KEY, rows)
+    ASSIGNMENT_COLUMNS. When nothing is stored yet for the scheme and period (the usual first run of a month; the
+    pack's advisory lock keeps a concurrent regrade out), the rows are copied straight in."""
+    if period_is_empty:
+        _copy_in(GradeAssignment._meta.db_table, ASSIGNMENT_COLUMNS, rows)
+    else:
+        _upsert(GradeAssignment._meta.db_table, ASSIGNMENT_COLUMNS, ASSIGNMENT_KEY, rows)
 
 
 def write_current_grades(rows: list[tuple]) -> None:
@@ -338,18 +352,7 @@ def write_grade_events(rows: list[tuple]) -> None:
     """Grade changes onto the archive timeline (customers.ArchiveEvent rows, the same fields
     `archive_event_record` fills), written as plain rows: PostgreSQL COPY, SQLite one executemany. A regrade moves
     up to every customer at once, and model instances cost more than the grading itself."""
-    if not rows:
-        return
-    table = ArchiveEvent._meta.db_table
-    cols = ", ".join(EVENT_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(EVENT_COLUMNS))
-            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)  # noqa: S608
+    _copy_in(ArchiveEvent._meta.db_table, EVENT_COLUMNS, rows)
 
 
 # ----- administrator values, classifications, manual scores ------------------------------------------------------
