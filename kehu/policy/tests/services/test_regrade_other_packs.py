@@ -111,3 +111,34 @@ def test_shandong_card_criterion_counts_only_fuel_card_amounts(make_customers, p
     assert _grade(gasoline_only, "management_level").grade == "站级"
     assert _grade(card, "institution_size").grade == "中型"
     assert _grade(card, "management_level").grade == "区县级"
+
+
+def test_shandong_texts_built_on_read_match_the_engine(make_customers, pickup):
+    from kehu.policy.engine import CustomerFacts, evaluate_scheme
+    from kehu.policy.selectors import pack_get
+
+    (framework,) = make_customers(1, classifications={"customer_kind": "机构", "company_framework_agreement": True})
+    (person,) = make_customers(1, classifications={"customer_kind": "个人"})
+    pickup(framework, "3", MAY, group="gasoline")
+    regrade(pack_name="shandong-retail", period="2024-05")
+    scheme = pack_get("shandong-retail").scheme("institution_size")
+    level = pack_get("shandong-retail").scheme("management_level")
+    zero = {"gasoline_month_t": Decimal("0.000"), "diesel_month_t": Decimal("0.000"),
+            "anonymous_card_year_amount": Decimal("0.00")}
+    size_facts = [
+        CustomerFacts(framework.pk, {**zero, "gasoline_month_t": Decimal("3.000")},
+                      {"customer_kind": "机构", "company_framework_agreement": True}),
+        CustomerFacts(person.pk, zero, {"customer_kind": "个人"}),
+    ]
+    level_facts = [
+        CustomerFacts(framework.pk, {**zero, "gasoline_month_t": Decimal("3.000")},
+                      {"customer_kind": "机构", "company_framework_agreement": True, "institution_size": "中型"}),
+    ]
+    expected = [*evaluate_scheme(scheme, size_facts, "2024-05"), *evaluate_scheme(level, level_facts, "2024-05")]
+    assert [r.rule for r in expected] == ["threshold:gasoline_month_t", "not_applicable",
+                                          "condition:company_framework_agreement"]
+    for result in expected:
+        stored = _grade(result.customer_id, result.scheme)
+        assert stored.grade == result.grade
+        assert (stored.explanation, stored.to_next, stored.to_previous) == (
+            result.explanation, result.to_next, result.to_previous)
