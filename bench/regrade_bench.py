@@ -313,7 +313,8 @@ def render(f: dict) -> str:
         f"{f['pickups']:,} pickup rows",
         "",
         f"Measured {time.strftime('%Y-%m-%d %H:%M')} on {platform.node() or 'this machine'} "
-        f"(Python {platform.python_version()}, {os.cpu_count()} CPUs).",
+        f"(Python {platform.python_version()}, {os.cpu_count()} CPUs, load average at the end "
+        f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} — the machine is shared).",
         "",
         "| what | time |",
         "|---|---:|",
