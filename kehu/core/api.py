@@ -1,15 +1,90 @@
-"""API plumbing: service errors become 4xx answers with field-level messages."""
+"""API plumbing: service errors become 4xx answers with field-level messages; bounded pagination; a schema
+class that documents the error answers every endpoint can give (so clients and the fuzz tests know them)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import status
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework import permissions, status
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from kehu.core.errors import ConflictError, ServiceError
+
+# Largest id a query parameter may carry: ids are 64-bit (BigAutoField); a bigger number reached SQLite as
+# OverflowError ("Python int too large to convert to SQLite INTEGER") and answered 500.
+ID_MAX = 2**63 - 1
+
+# --------------------------------------------------------------------------------------------- pagination
+
+
+class KehuPagination(LimitOffsetPagination):
+    """limit/offset pagination whose `limit` is capped: an unbounded `?limit=10**30` overflowed the SQL LIMIT
+    (SQLite "datatype mismatch", PostgreSQL "bigint out of range") and answered 500."""
+
+    default_limit = 50
+    max_limit = 1000
+
+
+# --------------------------------------------------------------------------------------------- schema
+
+_ERROR_DESCRIPTIONS = {
+    "400": "请求参数或字段错误：{字段: [消息]}，或 {detail: 消息}",
+    "403": "未登录、令牌无效或没有权限",
+    "404": "不存在或不在您的管理范围内",
+}
+
+
+class KehuAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema plus the error answers DRF and kehu.core.api.exception_handler give:
+    400 for operations that take a body or query parameters, 403 for every operation that needs a login,
+    404 for every path with a parameter. Answers an operation documents itself are kept; a documented error
+    answer without a body gets the error body."""
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return operation
+        responses = operation.setdefault("responses", {})
+        params = operation.get("parameters", [])
+        codes = []
+        if operation.get("requestBody") or any(
+            p.get("in") == "query" and p.get("name") not in ("limit", "offset") for p in params
+        ):
+            codes.append("400")
+        if not all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions()):
+            codes.append("403")
+        if any(p.get("in") == "path" for p in params):
+            codes.append("404")
+        for code in codes:
+            body = {"application/json": {"schema": self._error_component(code).ref}}
+            if code not in responses:
+                responses[code] = {"content": body, "description": _ERROR_DESCRIPTIONS[code]}
+            elif not responses[code].get("content"):
+                responses[code]["content"] = body
+        return operation
+
+    def _error_component(self, code: str) -> ResolvedComponent:
+        if code == "400":
+            # Field errors are keyed by field name (a field may be called `code` or `detail` too), values are
+            # lists of messages or nested dicts for list/dict fields: only "an object" can be promised.
+            name, schema = "ValidationErrorResponse", {
+                "type": "object", "additionalProperties": {},
+                "description": "{字段: [消息]}、{non_field_errors: [消息]} 或 {detail: 消息, code: 代码}",
+            }
+        else:
+            name, schema = "ErrorResponse", {
+                "type": "object", "additionalProperties": {},
+                "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+                "required": ["detail"],
+            }
+        component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, schema=schema, object=name)
+        self.registry.register_on_missing(component)
+        return component
 
 
 def validation_error_detail(exc: DjangoValidationError) -> dict:
@@ -41,3 +116,14 @@ def exception_handler(exc, context):
     if isinstance(exc, PermissionDenied):
         return Response({"detail": str(exc) or "没有权限。"}, status=status.HTTP_403_FORBIDDEN)
     return drf_exception_handler(exc, context)
+
+
+def not_found(request, exception=None):
+    """handler404 for the root URLconf: a URL under /api/ that matches no route (e.g. /api/customers/abc/, whose
+    id is not a number) answers the same JSON body as any other API 404, not Django's HTML page."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "未找到。/ Not found."}, status=404)
+    return page_not_found(request, exception)

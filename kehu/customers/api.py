@@ -8,7 +8,7 @@ are not (they show no personal data and would log thousands of rows per page).
 
 from __future__ import annotations
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kehu.core.api import ID_MAX, KehuAutoSchema, KehuPagination
 from kehu.core.errors import ScopeError
 from kehu.customers import selectors, services
 from kehu.customers.models import Attachment, Contact, Customer, CustomerStatus, InvoicingProfile, Qualification
@@ -57,6 +58,7 @@ class CanViewCustomers(permissions.BasePermission):
 
 class ArchiveAPIView(GenericAPIView):
     permission_classes = [permissions.IsAuthenticated, CanViewCustomers]
+    schema = KehuAutoSchema()
     pagination_class = None
     filter_backends: list = []
 
@@ -65,6 +67,14 @@ class ArchiveAPIView(GenericAPIView):
         if not hasattr(self, "_customer"):
             self._customer = selectors.customer_get_for_actor(actor=self.request.user, pk=self.kwargs["customer_pk"])
         return self._customer
+
+    def get_object(self) -> Customer:
+        """The customer in the URL; DRF's OPTIONS metadata calls this for PUT (it raised AssertionError → 500,
+        there being no queryset)."""
+        try:
+            return self.customer()
+        except ScopeError as exc:
+            raise Http404(exc.message) from exc
 
     def child(self, model, pk: int, message: str):
         obj = model.objects.filter(customer=self.customer(), pk=pk).first()
@@ -94,6 +104,20 @@ class PassthroughRenderer(BaseRenderer):
         return data
 
 
+class FileDownloadAPIView(ArchiveAPIView):
+    """Answers the file itself; an error (404, 403) is JSON even when the client asked for the file
+    (Accept: application/octet-stream or ?format=bin): it answered JSON bytes labelled application/octet-stream."""
+
+    renderer_classes = [JSONRenderer, PassthroughRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(getattr(response, "data", None), dict | list) and isinstance(
+            getattr(request, "accepted_renderer", None), PassthroughRenderer
+        ):
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
 def _file_response(field_file, *, missing: str) -> FileResponse:
     if not field_file:
         raise ScopeError(missing)
@@ -105,7 +129,8 @@ def _file_response(field_file, *, missing: str) -> FileResponse:
 
 
 FILE_RESPONSES = {
-    (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description=_("文件内容")),
+    # The file goes out with its own type (application/pdf, image/png …), guessed from its name.
+    (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description=_("文件内容")),
     404: OpenApiResponse(description=_("不存在或不在您的管理范围内")),
 }
 REASON_PARAM = OpenApiParameter("reason", str, description=_("删除原因，记入档案历史"), required=False)
@@ -129,8 +154,9 @@ class CustomerFilterSerializer(serializers.Serializer):
         help_text=_("名称或简称片段、全拼、拼音首字母（zgsh）、信用代码、客户编码或联系人电话"),
     )
     status = serializers.ChoiceField(choices=CustomerStatus.choices, required=False, allow_blank=True)
-    owner = serializers.IntegerField(required=False, help_text=_("客户经理 ID"))
-    unit = serializers.IntegerField(required=False, help_text=_("管理单位 ID（含下级单位）"))
+    owner = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX, help_text=_("客户经理 ID"))
+    unit = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX,
+                                    help_text=_("管理单位 ID（含下级单位）"))
     classification = serializers.ListField(
         child=serializers.RegexField(r"^[^:]+:.*$", error_messages={"invalid": _("格式应为“维度:值”，如 规模:大")}),
         required=False, help_text=_("分类筛选，格式“维度:值”，可重复"),
@@ -138,7 +164,7 @@ class CustomerFilterSerializer(serializers.Serializer):
 
 
 class CustomerListCreateAPI(ArchiveAPIView):
-    pagination_class = GenericAPIView.pagination_class
+    pagination_class = KehuPagination
     serializer_class = CustomerListOutputSerializer
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
@@ -322,8 +348,7 @@ class QualificationDetailAPI(ArchiveAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class QualificationFileAPI(ArchiveAPIView):
-    renderer_classes = [JSONRenderer, PassthroughRenderer]
+class QualificationFileAPI(FileDownloadAPIView):
 
     @extend_schema(tags=[QUAL_TAG], operation_id="customer_qualifications_file",
                    summary=_("下载资质扫描件（记录一次接口查阅）"), responses=FILE_RESPONSES)
@@ -415,8 +440,7 @@ class AttachmentDetailAPI(ArchiveAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class AttachmentDownloadAPI(ArchiveAPIView):
-    renderer_classes = [JSONRenderer, PassthroughRenderer]
+class AttachmentDownloadAPI(FileDownloadAPIView):
 
     @extend_schema(tags=[ATTACH_TAG], operation_id="customer_attachments_download",
                    summary=_("下载附件（需登录，按数据范围校验，记录一次接口查阅）"), responses=FILE_RESPONSES)
@@ -458,6 +482,7 @@ class ReadLogAPI(ArchiveAPIView):
 
 class HandoverAPI(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    schema = KehuAutoSchema()
 
     @extend_schema(tags=["移交 handovers"], operation_id="handovers_create",
                    summary=_("移交客户：一个事务内把移交人的全部（或所选）客户交给接收人"),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kehu.core.api import ID_MAX
 from kehu.customers.models import (
     Attachment,
     Contact,
@@ -66,6 +67,8 @@ class ContactOutputSerializer(serializers.ModelSerializer):
     mobile = serializers.SerializerMethodField(help_text=_("无个人信息查看权限时打码"))
     phone = serializers.SerializerMethodField(help_text=_("无个人信息查看权限时打码"))
     id_number = serializers.SerializerMethodField(help_text=_("无个人信息查看权限时打码"))
+    # Not an EmailField: the archive keeps "" for "no e-mail", which is not a valid "email" format.
+    email = serializers.CharField(read_only=True, help_text=_("电子邮箱，未登记时为空字符串"))
 
     class Meta:
         model = Contact
@@ -317,7 +320,8 @@ class HandoverInputSerializer(serializers.Serializer):
     to_user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), help_text=_("接收人"))
     reason = serializers.CharField(allow_blank=True, help_text=_("移交原因，记入每个客户的档案历史"))
     customer_ids = serializers.ListField(
-        child=serializers.IntegerField(), required=False, allow_null=True, allow_empty=False,
+        child=serializers.IntegerField(min_value=1, max_value=ID_MAX), required=False, allow_null=True,
+        allow_empty=False,
         help_text=_("只移交这些客户；省略则移交移交人名下全部客户"),
     )
 

@@ -13,6 +13,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kehu.core.api import KehuAutoSchema, KehuPagination
 from kehu.org.models import OrgUnit, User
 from kehu.org.serializers import (
     MeOutputSerializer,
@@ -38,6 +39,7 @@ class TokenAPI(GenericAPIView):
     serializer_class = TokenInputSerializer
     authentication_classes = GenericAPIView.authentication_classes
     pagination_class = None
+    schema = KehuAutoSchema()
 
     def get_permissions(self):
         if self.request.method == "POST":
@@ -48,7 +50,8 @@ class TokenAPI(GenericAPIView):
                    request=TokenInputSerializer, auth=[],
                    responses={200: TokenOutputSerializer,
                               400: OpenApiResponse(description=_("用户名或密码不正确")),
-                              403: OpenApiResponse(description=_("登录失败次数过多，账号暂时锁定"))})
+                              403: OpenApiResponse(description=_("登录失败次数过多，账号暂时锁定")),
+                              429: OpenApiResponse(description=_("登录失败次数过多，账号暂时锁定"))})
     def post(self, request: Request) -> Response:
         serializer = TokenInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -72,6 +75,7 @@ class TokenAPI(GenericAPIView):
 class MeAPI(GenericAPIView):
     serializer_class = MeOutputSerializer
     pagination_class = None
+    schema = KehuAutoSchema()
 
     @extend_schema(tags=[AUTH_TAG], operation_id="users_me", summary=_("当前用户：单位、角色、数据范围与权限"))
     def get(self, request: Request) -> Response:
@@ -83,9 +87,11 @@ class UserListAPI(GenericAPIView):
 
     serializer_class = UserOutputSerializer
     filter_backends: list = []
+    pagination_class = KehuPagination
+    schema = KehuAutoSchema()
 
     @extend_schema(tags=[ORG_TAG], operation_id="users_list", summary=_("用户通讯录（姓名与单位）"),
-                   parameters=[UserFilterSerializer])
+                   parameters=[UserFilterSerializer], responses=UserOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         params = UserFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -107,9 +113,11 @@ class UserListAPI(GenericAPIView):
 class OrgUnitListAPI(GenericAPIView):
     serializer_class = OrgUnitOutputSerializer
     filter_backends: list = []
+    pagination_class = KehuPagination
+    schema = KehuAutoSchema()
 
     @extend_schema(tags=[ORG_TAG], operation_id="org_units_list", summary=_("组织单位（部门与区域）"),
-                   parameters=[OrgUnitFilterSerializer])
+                   parameters=[OrgUnitFilterSerializer], responses=OrgUnitOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         params = OrgUnitFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -134,6 +142,7 @@ class OrgUnitDetailAPI(GenericAPIView):
     serializer_class = OrgUnitOutputSerializer
     queryset = OrgUnit.objects.all()
     pagination_class = None
+    schema = KehuAutoSchema()
 
     @extend_schema(tags=[ORG_TAG], operation_id="org_units_retrieve")
     def get(self, request: Request, pk: int) -> Response:

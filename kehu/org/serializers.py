@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from kehu.core.api import ID_MAX
 from kehu.org.models import OrgUnit, OrgUnitKind, Role, User
 
 
@@ -29,8 +30,10 @@ class OrgUnitOutputSerializer(serializers.ModelSerializer):
 class OrgUnitFilterSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=OrgUnitKind.choices, required=False, allow_blank=True,
                                    help_text=_("单位类型"))
-    parent = serializers.IntegerField(required=False, help_text=_("只列出该单位的直接下级"))
-    under = serializers.IntegerField(required=False, help_text=_("列出该单位及其全部下级"))
+    parent = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX,
+                                      help_text=_("只列出该单位的直接下级"))
+    under = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX,
+                                     help_text=_("列出该单位及其全部下级"))
     q = serializers.CharField(required=False, allow_blank=True, help_text=_("名称或编码片段"))
     active = serializers.BooleanField(required=False, allow_null=True, default=None,
                                       help_text=_("只列出启用（true）或停用（false）的单位"))
@@ -89,7 +92,8 @@ class UserOutputSerializer(serializers.ModelSerializer):
 
 class UserFilterSerializer(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, help_text=_("用户名或姓名片段"))
-    unit = serializers.IntegerField(required=False, help_text=_("所属单位 ID（含下级单位）"))
+    unit = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX,
+                                    help_text=_("所属单位 ID（含下级单位）"))
     role = serializers.CharField(required=False, allow_blank=True, help_text=_("角色编码，如 account_manager"))
     active = serializers.BooleanField(required=False, allow_null=True, default=True,
                                       help_text=_("默认只列出在职用户"))
