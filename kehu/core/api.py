@@ -36,13 +36,15 @@ _ERROR_DESCRIPTIONS = {
     "400": "请求参数或字段错误：{字段: [消息]}，或 {detail: 消息}",
     "403": "未登录、令牌无效或没有权限",
     "404": "不存在或不在您的管理范围内",
+    "415": "请求体的类型不受支持或无法解析",
 }
 
 
 class KehuAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema plus the error answers DRF and kehu.core.api.exception_handler give:
-    400 for operations that take a body or query parameters, 403 for every operation that needs a login,
-    404 for every path with a parameter. Answers an operation documents itself are kept; a documented error
+    400 for operations that take a body or query parameters, 415 for those that take a body (a body DRF cannot
+    parse, e.g. a broken multipart one), 403 for every operation that needs a login, 404 for every path with a
+    parameter. Answers an operation documents itself are kept; a documented error
     answer without a body gets the error body."""
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
@@ -60,6 +62,8 @@ class KehuAutoSchema(AutoSchema):
             codes.append("403")
         if any(p.get("in") == "path" for p in params):
             codes.append("404")
+        if operation.get("requestBody"):
+            codes.append("415")
         for code in codes:
             body = {"application/json": {"schema": self._error_component(code).ref}}
             if code not in responses:

@@ -55,3 +55,13 @@ def test_an_id_filter_beyond_64_bits_is_a_400_not_an_overflow(client, path, para
     resp = client.get(f"{path}?{param}=7195685493807277964001280&offset=1829360")
     assert resp.status_code == 400
     assert param in resp.json()
+
+
+def test_a_broken_multipart_token_request_answers_a_documented_status(schema):
+    client = APIClient()
+    boundary = "702868196bfaef32d96d8f1be0a066f3"
+    body = f"--{boundary}\r\n\U000c68e0--{boundary}--\r\n".encode()
+    resp = client.generic("POST", "/api/auth/token/", body,
+                          content_type=f"multipart/form-data; boundary={boundary}")
+    assert 400 <= resp.status_code < 500
+    assert str(resp.status_code) in schema["paths"]["/api/auth/token/"]["post"]["responses"]
