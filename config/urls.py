@@ -30,3 +30,6 @@ urlpatterns = [
 ]
 # Uploaded files (scans, attachments) are never served from a public media URL: only through logged-in views
 # that check the customer's data scope.
+
+# /api/ URLs that match no route answer JSON 404; pages keep the HTML one.
+handler404 = "kehu.core.api.not_found"

@@ -9,7 +9,6 @@ from django.http import Http404
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import permissions, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -22,12 +21,6 @@ ID_MAX = 2**63 - 1
 # --------------------------------------------------------------------------------------------- pagination
 
 
-class KehuPagination(LimitOffsetPagination):
-    """limit/offset pagination whose `limit` is capped: an unbounded `?limit=10**30` overflowed the SQL LIMIT
-    (SQLite "datatype mismatch", PostgreSQL "bigint out of range") and answered 500."""
-
-    default_limit = 50
-    max_limit = 1000
 
 
 # --------------------------------------------------------------------------------------------- schema

@@ -20,8 +20,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kehu.core.api import ID_MAX, KehuAutoSchema, KehuPagination
+from kehu.core.api import ID_MAX, KehuAutoSchema
 from kehu.core.errors import ScopeError
+from kehu.core.pagination import KehuPagination
 from kehu.customers import selectors, services
 from kehu.customers.models import Attachment, Contact, Customer, CustomerStatus, InvoicingProfile, Qualification
 from kehu.customers.serializers import (

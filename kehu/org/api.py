@@ -13,7 +13,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kehu.core.api import KehuAutoSchema, KehuPagination
+from kehu.core.api import KehuAutoSchema
+from kehu.core.pagination import KehuPagination
 from kehu.org.models import OrgUnit, User
 from kehu.org.serializers import (
     MeOutputSerializer,
