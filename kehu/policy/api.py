@@ -6,12 +6,12 @@ from __future__ import annotations
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kehu.core.errors import ForbiddenError
+from kehu.core.pagination import KehuPagination
 from kehu.customers.selectors import customer_get_for_actor
 from kehu.org.models import User
 from kehu.policy import selectors, services
@@ -115,7 +115,7 @@ class MoversAPI(APIView):
             period=params.get("period") or None, scheme_code=params.get("scheme") or None,
             direction=params.get("direction") or None,
         )
-        paginator = LimitOffsetPagination()
+        paginator = KehuPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(MoverOutputSerializer(page, many=True).data)
 

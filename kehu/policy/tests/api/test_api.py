@@ -59,3 +59,9 @@ def test_api_grades_out_of_scope_is_404(api, am_user2, make_customers):
     (c,) = make_customers(1)
     api.force_authenticate(am_user2)
     assert api.get(f"/api/policy/customers/{c.pk}/grades/").status_code == 404
+
+
+def test_api_movers_with_a_huge_limit_is_capped_not_a_server_error(api, am_user):
+    api.force_authenticate(am_user)
+    resp = api.get("/api/policy/movers/?pack=hb-chemicals&limit=15655255555897248710656000")
+    assert resp.status_code == 200
