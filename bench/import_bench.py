@@ -6,7 +6,8 @@
 
 Uses its own databases: PostgreSQL database kehu_bench_sales (created if absent) and var/bench/sales.sqlite3.
 Measures, in the same run: the bare COPY of the file into an unindexed text table (PostgreSQL), the full import
-with validation (COPY → normalise → validate → INSERT … ON CONFLICT), an idempotent re-import, and peak memory.
+with validation (COPY → normalise and resolve → validate → INSERT), an idempotent re-import, peak memory, and the
+CPU seconds of this process and of its PostgreSQL backend (the machine is shared; wall time depends on the others).
 """
 
 from __future__ import annotations
@@ -117,6 +118,34 @@ def bare_copy(path: Path) -> float:
     return time.perf_counter() - t
 
 
+def cpu_seconds() -> tuple[float, float]:
+    """(this process, the PostgreSQL backend serving it) CPU seconds so far. The machine is shared: CPU seconds
+    say what the import costs whatever the others run; wall time says what a user waits under that load."""
+    from django.db import connection
+
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    own = me.ru_utime + me.ru_stime
+    if connection.vendor != "postgresql":
+        return own, 0.0
+    connection.ensure_connection()
+    try:
+        with open(f"/proc/{connection.connection.info.backend_pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return own, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:  # PostgreSQL on another machine
+        return own, float("nan")
+
+
+def timed(fn):
+    """(result, wall seconds, python CPU seconds, backend CPU seconds, load average at the end)."""
+    c0 = cpu_seconds()
+    t = time.perf_counter()
+    result = fn()
+    dt = time.perf_counter() - t
+    c1 = cpu_seconds()
+    return result, dt, c1[0] - c0[0], c1[1] - c0[1], os.getloadavg()[0]
+
+
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -137,22 +166,23 @@ def main() -> None:
         path = make_csv(args.rows)
         print(f"file: {path.name} ({path.stat().st_size / 1e6:.0f} MB, {args.rows:,} rows)", flush=True)
         truncate()
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs",
+              flush=True)
         if args.db == "pg":
-            b = bare_copy(path)
-            print(f"bare COPY (no validation): {b:.1f} s = {args.rows / b:,.0f} rows/s", flush=True)
-        t = time.perf_counter()
-        r = import_pickups(path, source="bench")
-        dt = time.perf_counter() - t
+            _, b, bpy, bpg, load = timed(lambda: bare_copy(path))
+            print(f"bare COPY (no validation): {b:.1f} s = {args.rows / b:,.0f} rows/s; CPU python {bpy:.1f} s, "
+                  f"postgres {bpg:.1f} s; load {load:.2f}", flush=True)
+        r, dt, py, pg, load = timed(lambda: import_pickups(path, source="bench"))
         assert r.ok, r.errors[:5]
-        print(f"import with validation: {dt:.1f} s = {args.rows / dt:,.0f} rows/s; inserted {r.inserted:,}"
-              + (f"; {dt / b:.2f}x the bare COPY" if args.db == "pg" else ""), flush=True)
+        print(f"import with validation: {dt:.1f} s = {args.rows / dt:,.0f} rows/s; inserted {r.inserted:,}; "
+              f"CPU python {py:.1f} s, postgres {pg:.1f} s; load {load:.2f}"
+              + (f"; {dt / b:.2f}x the bare COPY (wall), {(py + pg) / (bpy + bpg):.2f}x (CPU)"
+                 if args.db == "pg" else ""), flush=True)
         print(f"peak memory so far: {peak_mb():.0f} MB", flush=True)
         if not args.no_reimport:
-            t = time.perf_counter()
-            r = import_pickups(path, source="bench")
-            dt = time.perf_counter() - t
+            r, dt, py, pg, load = timed(lambda: import_pickups(path, source="bench"))
             print(f"re-import of the same file: {dt:.1f} s = {args.rows / dt:,.0f} rows/s; inserted {r.inserted}, "
-                  f"skipped {r.skipped:,}", flush=True)
+                  f"skipped {r.skipped:,}; CPU python {py:.1f} s, postgres {pg:.1f} s; load {load:.2f}", flush=True)
     if args.xlsx_rows:
         path = make_xlsx(args.xlsx_rows)
         t = time.perf_counter()
