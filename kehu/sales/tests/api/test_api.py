@@ -66,3 +66,23 @@ def test_import_upload_and_status(api, make_user, catalogue, customers, django_c
     assert status["status"] == "succeeded" and status["inserted_rows"] == 1 and status["percent"] == 100
 
 
+
+
+def test_payments_are_imported_through_the_api_by_finance(api, make_user, customers,
+                                                          django_capture_on_commit_callbacks):
+    finance = make_user("finance_reviewer", "finance")
+    api.force_authenticate(finance)
+    content = "银行流水号,客户编码,金额,付款日期\nYH1,C001,100.00,2024-03-01\n".encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = api.post("/api/sales/imports/", {"file": SimpleUploadedFile("p.csv", content), "kind": "payments"},
+                        format="multipart")
+    assert resp.status_code == 202, resp.json()
+    status = api.get(f"/api/sales/imports/{resp.json()['id']}/").json()
+    assert status["kind"] == "payments" and status["status"] == "succeeded" and status["inserted_rows"] == 1
+
+
+def test_a_sales_clerk_may_not_import_payments(api, make_user, customers):
+    api.force_authenticate(make_user("sales_reviewer", "sales"))
+    resp = api.post("/api/sales/imports/", {"file": SimpleUploadedFile("p.csv", b"x"), "kind": "payments"},
+                    format="multipart")
+    assert resp.status_code == 403
