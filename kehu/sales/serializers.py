@@ -31,7 +31,7 @@ class PickupOutSerializer(serializers.ModelSerializer):
     customer_code = serializers.CharField(source="customer.code", read_only=True)
     product_code = serializers.CharField(source="product.code", read_only=True)
     product_group = serializers.CharField(source="product_group.code", read_only=True)
-    warehouse_code = serializers.CharField(source="warehouse.code", read_only=True, default=None)
+    warehouse_code = serializers.CharField(source="warehouse.code", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Pickup

@@ -36,7 +36,9 @@ def _enum(choices, enum_id: str, **kwargs) -> serializers.ChoiceField:
     recur across serializers and apps with other choice sets, and drf-spectacular then names each enum after its
     component (StepOutputStatusEnum …) instead of warning about a collision."""
 
-    @extend_schema_field({"type": "string", "enum": list(choices.values), "x-spec-enum-id": f"kehu-wf-{enum_id}",
+    values = [*choices.values, ""] if kwargs.get("allow_blank") else list(choices.values)
+
+    @extend_schema_field({"type": "string", "enum": values, "x-spec-enum-id": f"kehu-wf-{enum_id}",
                           "description": "；".join(f"{v} = {label}" for v, label in choices.choices)})
     class InlineChoiceField(serializers.ChoiceField):
         pass
@@ -46,10 +48,11 @@ def _enum(choices, enum_id: str, **kwargs) -> serializers.ChoiceField:
 
 class StepOutputSerializer(serializers.ModelSerializer):
     status = _enum(StepStatus, "step-status", read_only=True)
-    decision = _enum(Decision, "step-decision", read_only=True)
-    decided_by = serializers.StringRelatedField()
-    decided_for = serializers.StringRelatedField()
-    delegated_to = serializers.StringRelatedField()
+    # A step not yet decided has no decision ("") and nobody who decided it (null).
+    decision = _enum(Decision, "step-decision", read_only=True, allow_blank=True)
+    decided_by = serializers.StringRelatedField(allow_null=True)
+    decided_for = serializers.StringRelatedField(allow_null=True)
+    delegated_to = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = ApprovalStep
