@@ -376,7 +376,6 @@ def _timeline_for(model, records, label_fn, *, mask: bool = False) -> list[Timel
     entries: list[TimelineEntry] = []
     previous: dict[int, Any] = {}
     fields = [f for f in model._meta.fields if f.attname not in _SKIP_FIELDS and f.name not in _SKIP_FIELDS]
-    users = {}
     for rec in records:
         prev = previous.get(rec.id)
         changes: list[FieldChange] = []
@@ -399,7 +398,6 @@ def _timeline_for(model, records, label_fn, *, mask: bool = False) -> list[Timel
                     changes.append(FieldChange(f.name, str(f.verbose_name), None, shown))
         previous[rec.id] = rec
         user = rec.history_user
-        users[rec.history_user_id] = user
         entries.append(
             TimelineEntry(
                 at=rec.history_date, actor=str(user) if user else "系统", what=label_fn(rec),

@@ -26,7 +26,7 @@ from kehu.customers.models import (
     Qualification,
 )
 from kehu.customers.pinyin import customer_search_keys
-from kehu.customers.selectors import customer_get_for_actor
+from kehu.customers.selectors import customer_get_for_actor, customer_scope_q
 from kehu.customers.validators import normalize_phone, normalize_uscc, validate_document_file
 from kehu.org.models import User
 
@@ -59,10 +59,7 @@ def _stamp(instance, actor: User | None, reason: str = "") -> None:
 
 
 def _full_clean(instance, *, exclude: Iterable[str] = ()) -> None:
-    try:
-        instance.full_clean(exclude=list(exclude), validate_unique=True)
-    except ValidationError as exc:
-        raise exc from None
+    instance.full_clean(exclude=list(exclude), validate_unique=True)
 
 
 def _next_customer_code() -> str:
@@ -359,8 +356,6 @@ def customer_handover(
     if customer_ids is not None:
         ids = set(customer_ids)
         qs = qs.filter(pk__in=ids)
-    from kehu.customers.selectors import customer_scope_q
-
     customers = list(qs.filter(customer_scope_q(actor)).order_by("pk"))
     if customer_ids is not None and len(customers) != len(ids):
         raise ValidationError({"customers": "所选客户中有的不属于移交人，或不在您的管理范围内。"})
