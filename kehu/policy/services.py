@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -22,17 +23,19 @@ from kehu.core.permissions import require_perm
 from kehu.customers.models import ArchiveEvent, Customer
 from kehu.customers.selectors import customer_get_for_actor
 from kehu.customers.services import archive_event_record, customer_update
-from kehu.policy import fetch
+from kehu.policy import fetch, grade_sql
 from kehu.policy.engine import (
     AdminValueMissing,
     EvaluationError,
     GradeResult,
     Pack,
     PackError,
+    Scheme,
     evaluate_scheme,
     texts_rebuildable,
 )
 from kehu.policy.engine.model import AGGREGATE_METRIC_KINDS
+from kehu.policy.engine.sql import sql_gradable
 from kehu.policy.models import (
     AdminValue,
     CurrentGrade,
@@ -157,22 +160,54 @@ def _finish(run: RegradeRun, started: float, timings: dict, *, status: str, erro
     )
 
 
+def grades_in_database(scheme: Scheme) -> bool:
+    """Whether this scheme is graded inside the database (grade_sql) rather than in Python. Same results either
+    way; `KEHU_REGRADE_IN_DATABASE = False` sends every scheme through Python (tests compare the two)."""
+    return getattr(settings, "KEHU_REGRADE_IN_DATABASE", True) and sql_gradable(scheme)
+
+
 def _regrade_in_transaction(pack, parsed, groups, admin_values, run, actor, timings):
-    t0 = time.perf_counter()
-    population = fetch.fetch_population()
-    timings["fetch"] += time.perf_counter() - t0
+    schemes = list(pack.schemes.values())
+    in_database = [grades_in_database(s) for s in schemes]
+    population = None
     earlier_grades: dict[int, dict[str, Any]] = {}
+    earlier_periods: dict[str, str] = {}
     metric_cache: dict = {}
+    metric_tables = grade_sql.MetricTables.empty()
     total = _SchemeOutcome()
-    for scheme in pack.schemes.values():
-        outcome = _regrade_scheme(pack, scheme, parsed, groups, admin_values, population, earlier_grades, run,
-                                  actor, timings, metric_cache)
+    customers = 0
+    for index, scheme in enumerate(schemes):
+        key = parsed.containing(scheme.period).key
+        if in_database[index]:
+            now = timezone.now()
+            result = grade_sql.regrade_scheme_in_database(
+                pack_name=pack.name, scheme=scheme, period=parsed, scheme_period=parsed.containing(scheme.period),
+                groups=groups, metric_tables=metric_tables, earlier_periods=earlier_periods, run_id=run.pk,
+                actor_id=actor.pk if actor is not None else None, now=now, timings=timings,
+                clock=time.perf_counter,
+            )
+            outcome = _SchemeOutcome(evaluated=result.evaluated, written=result.written,
+                                     unchanged=result.evaluated - result.written, up=result.up, down=result.down)
+            customers = max(customers, result.evaluated)
+            if not all(in_database[index + 1:]):  # a later scheme graded in Python may read this grade
+                for customer_id, grade in grade_sql.grades_of_run(scheme.code, pack.name, key).items():
+                    earlier_grades.setdefault(customer_id, {})[scheme.code] = grade
+        else:
+            if population is None:
+                t0 = time.perf_counter()
+                population = fetch.fetch_population()
+                timings["fetch"] += time.perf_counter() - t0
+            outcome = _regrade_scheme(pack, scheme, parsed, groups, admin_values, population, earlier_grades, run,
+                                      actor, timings, metric_cache)
+            customers = max(customers, len(population.ids))
+        earlier_periods[scheme.code] = key
         total.evaluated += outcome.evaluated
         total.written += outcome.written
         total.unchanged += outcome.unchanged
         total.up += outcome.up
         total.down += outcome.down
-    return len(population.ids), total.evaluated, total.written, total.unchanged, total.up, total.down
+    metric_tables.drop()
+    return customers, total.evaluated, total.written, total.unchanged, total.up, total.down
 
 
 def _regrade_scheme(pack, scheme, parsed, groups, admin_values, population, earlier_grades, run, actor, timings,

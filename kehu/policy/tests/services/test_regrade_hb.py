@@ -155,17 +155,22 @@ def test_a_malformed_pack_is_refused_with_file_and_line(make_customers, groups, 
     assert CurrentGrade.objects.get(customer=c).grade == "二星"
 
 
-def test_an_interrupted_regrade_leaves_the_previous_state_intact(make_customers, pickup, seed_grade, monkeypatch):
+@pytest.mark.parametrize("in_database", [True, False], ids=["graded-in-database", "graded-in-python"])
+def test_an_interrupted_regrade_leaves_the_previous_state_intact(make_customers, pickup, seed_grade, monkeypatch,
+                                                                  settings, in_database):
+    settings.KEHU_REGRADE_IN_DATABASE = in_database
     customers = make_customers(4)
     for c in customers:
         seed_grade(c, "一星")
         pickup(c, "2500", MAY)
-    from kehu.policy import services
+    from kehu.policy import grade_sql, services
 
-    def boom(rows):
+    def boom(*args, **kwargs):
         raise RuntimeError("connection lost half-way")
 
-    monkeypatch.setattr(services, "write_current_grades", boom)  # after the assignments were inserted
+    # after the assignments and the events were inserted
+    monkeypatch.setattr(services, "write_current_grades", boom)
+    monkeypatch.setattr(grade_sql, "write_current_grades_sql", boom)
     with pytest.raises(RuntimeError):
         regrade(pack_name="hb-chemicals", period="2024-05")
     assert not GradeAssignment.objects.filter(period="2024-05").exists()

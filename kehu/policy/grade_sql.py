@@ -1,0 +1,374 @@
+# ruff: noqa: S608 — the SQL is built from escaped pack literals and module constants (see the docstring)
+"""Regrade a scheme inside the database: the engine compiles the scheme into one SELECT
+(`engine.compile_grading_sql`), and the results go from there into the history, the current grades and the archive
+timeline with INSERT … SELECT — no row travels to Python and back.
+
+Used by `services.regrade` for every `sql_gradable` scheme (thresholds, highest criterion, plain aggregates); the
+others are graded in Python. Both paths store the same rows (tests compare them on random populations). Works on
+PostgreSQL and SQLite; every statement runs inside the regrade's transaction, so an interruption leaves nothing.
+
+All SQL here is built from the pack's own literals (escaped) and module constants; values that come from a request
+never reach it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from kehu.customers.models import ArchiveEvent, Customer
+from kehu.policy import fetch
+from kehu.policy.engine import CustomerFacts, Scheme, evaluate_scheme
+from kehu.policy.engine.sql import compile_grading_sql, explanation_sql, predicate_attributes
+from kehu.policy.models import CurrentGrade, Direction, GradeAssignment, GradeOverride
+from kehu.policy.periods import Period
+
+_PLACES = {"sum_quantity": 3, "sum_amount": 2, "count_late_payments": 0}
+NEW_TABLE = "kehu_regrade_new"
+
+
+def lit(value: Any) -> str:
+    """An SQL literal of a pack value (text, number or NULL)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _pg() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _execute(sql: str, params: list | tuple | None = None) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _drop(table: str) -> None:
+    _execute(f"DROP TABLE IF EXISTS {table}")
+
+
+@dataclass
+class MetricTables:
+    """Temporary per-run tables of the metric aggregates: {spec: (table, column)}. Schemes sharing a metric (the two
+    shandong-retail schemes) read the same table; `drop()` removes them at the end of the run."""
+
+    columns: dict[fetch.MetricSpec, tuple[str, str]]
+    tables: list[str]
+
+    @classmethod
+    def empty(cls) -> MetricTables:
+        return cls({}, [])
+
+    def ensure(self, specs: list[fetch.MetricSpec]) -> None:
+        """One GROUP BY per (table, window) not yet computed in this run, into a temporary table."""
+        missing = [s for s in specs if s not in self.columns]
+        for (source, window), group in fetch._grouped(missing).items():
+            table = f"kehu_regrade_m{len(self.tables)}"
+            query = fetch._aggregate_queryset(source, window, group)
+            inner, params = query.query.sql_with_params()
+            if _pg():
+                select = ", ".join(f"m_{i}" for i in range(len(group)))
+                _drop(table)
+                _execute(f"CREATE TEMP TABLE {table} ON COMMIT DROP AS "
+                         f"SELECT customer_id, {select} FROM ({inner}) q", params)
+                _execute(f"ANALYZE {table}")
+            else:
+                # SQLite sums decimals as floats: back to the column's places, as fetch._dec does in Python.
+                select = ", ".join(f"ROUND(m_{i}, {_PLACES[s.kind]}) AS m_{i}" for i, s in enumerate(group))
+                _drop(table)
+                _execute(f"CREATE TEMP TABLE {table} AS SELECT customer_id, {select} FROM ({inner}) q",
+                         params)
+                _execute(f"CREATE UNIQUE INDEX {table}_customer ON {table} (customer_id)")
+            self.tables.append(table)
+            for i, spec in enumerate(group):
+                self.columns[spec] = (table, f"m_{i}")
+
+    def drop(self) -> None:
+        if not _pg():  # PostgreSQL drops them at commit (ON COMMIT DROP)
+            for table in self.tables:
+                _drop(table)
+
+
+@dataclass
+class SqlOutcome:
+    evaluated: int
+    written: int
+    up: int
+    down: int
+
+
+def _attribute_equals(earlier: Mapping[str, str]):
+    """(attribute, value) → SQL test on the customer row `c` with the same meaning as `Predicate.matches` over
+    `fetch_population` attributes: the classifications, `customer_kind_code` defaulting to the customer's kind,
+    and the grades of the pack's earlier schemes in this run (`earlier`: scheme code → joined alias)."""
+    pg = _pg()
+
+    def json_test(path: str, value: Any) -> str:
+        if pg:
+            expr = f"(c.classifications -> {lit(path)})"
+            if value is None:
+                return f"({expr} IS NULL OR {expr} = 'null'::jsonb)"
+            return f"COALESCE({expr} = {lit(json.dumps(value, ensure_ascii=False))}::jsonb, FALSE)"
+        json_path = lit('$."' + path.replace('"', '""') + '"')
+        kind = f"json_type(c.classifications, {json_path})"
+        extracted = f"json_extract(c.classifications, {json_path})"
+        if value is None:
+            return f"({kind} IS NULL OR {kind} = 'null')"
+        if isinstance(value, bool):
+            return f"COALESCE({kind} = {lit('true' if value else 'false')}, 0)"
+        if isinstance(value, int | float):
+            return f"COALESCE({kind} IN ('integer', 'real') AND {extracted} = {value!r}, 0)"
+        if isinstance(value, str):
+            return f"COALESCE({kind} = 'text' AND {extracted} = {lit(value)}, 0)"
+        return f"COALESCE({extracted} = json({lit(json.dumps(value, ensure_ascii=False))}), 0)"
+
+    def equals(attribute: str, value: Any) -> str:
+        if attribute in earlier:
+            alias = earlier[attribute]
+            test = f"{alias}.grade IS NULL" if value is None else f"COALESCE({alias}.grade = {lit(value)}, FALSE)"
+            if not pg:
+                test = test.replace("FALSE", "0")
+            return f"(CASE WHEN {alias}.customer_id IS NOT NULL THEN {test} ELSE {json_test(attribute, value)} END)"
+        if attribute == "customer_kind_code":
+            if pg:
+                return json_test(attribute, value).replace(
+                    "(c.classifications -> 'customer_kind_code')",
+                    "COALESCE(c.classifications -> 'customer_kind_code', to_jsonb(c.kind::text))",
+                )
+            present = "json_type(c.classifications, '$.\"customer_kind_code\"') IS NULL"
+            kind_test = "c.kind IS NULL" if value is None else f"COALESCE(c.kind = {lit(value)}, 0)"
+            return f"(CASE WHEN {present} THEN {kind_test} ELSE {json_test(attribute, value)} END)"
+        return json_test(attribute, value)
+
+    return equals
+
+
+def check_overrides(scheme: Scheme, pack_name: str) -> None:
+    """An override the scheme cannot take (not allowed, unknown grade, no reason or approver) stops the regrade
+    with the engine's own message, exactly as the Python path does. Overrides are few: checked in Python."""
+    overrides = fetch.fetch_overrides(pack_name, scheme.code)
+    if overrides:
+        evaluate_scheme(scheme, [CustomerFacts(pk, override=o) for pk, (_id, o) in overrides.items()], "check")
+
+
+def regrade_scheme_in_database(
+    *,
+    pack_name: str,
+    scheme: Scheme,
+    period: Period,
+    scheme_period: Period,
+    groups: Mapping[str, int],
+    metric_tables: MetricTables,
+    earlier_periods: Mapping[str, str],
+    run_id: int,
+    actor_id: int | None,
+    now,
+    timings: dict[str, float],
+    clock,
+) -> SqlOutcome:
+    """Grade one scheme for every graded customer and write history, current grades and grade-change events.
+
+    `earlier_periods`: the pack's schemes graded before this one in the run (code → period key), whose grades the
+    conditions may read as attributes (shandong-retail's management_level reads institution_size).
+    """
+    t0 = clock()
+    key = scheme_period.key
+    check_overrides(scheme, pack_name)
+    specs = fetch.metric_specs(scheme, period, groups)
+    metric_tables.ensure(specs)
+    by_code = {spec.code: metric_tables.columns[spec] for spec in specs}
+    t1 = clock()
+    timings["fetch"] += t1 - t0
+
+    assignments = GradeAssignment._meta.db_table
+    current = CurrentGrade._meta.db_table
+    overrides = GradeOverride._meta.db_table
+    customers = Customer._meta.db_table
+    pg = _pg()
+    pack, code, period_key = lit(pack_name), lit(scheme.code), lit(key)
+
+    joins = []
+    aliases: dict[str, str] = {}
+    for table in sorted({t for t, _ in by_code.values()}):
+        aliases[table] = f"g{len(aliases)}"
+        joins.append(f"LEFT JOIN {table} {aliases[table]} ON {aliases[table]}.customer_id = c.id")
+    metric_sql = {c: f"{aliases[t]}.{col}" for c, (t, col) in by_code.items()}
+    earlier: dict[str, str] = {}
+    for attribute in predicate_attributes(scheme):
+        if attribute in earlier_periods:
+            alias = f"e{len(earlier)}"
+            earlier[attribute] = alias
+            joins.append(
+                f"LEFT JOIN {assignments} {alias} ON {alias}.customer_id = c.id AND {alias}.pack_name = {pack} "
+                f"AND {alias}.scheme_code = {lit(attribute)} AND {alias}.period = {lit(earlier_periods[attribute])}"
+            )
+    joins.append(f"LEFT JOIN {current} cg ON cg.customer_id = c.id AND cg.pack_name = {pack} "
+                 f"AND cg.scheme_code = {code}")
+    joins.append(f"LEFT JOIN {overrides} ov ON ov.customer_id = c.id AND ov.pack_name = {pack} "
+                 f"AND ov.scheme_code = {code} AND ov.revoked_at IS NULL")
+    statuses = ", ".join(lit(s) for s in fetch.GRADED_STATUSES)
+    source = f"FROM {customers} c {' '.join(joins)} WHERE c.status IN ({statuses})"
+    # The latest earlier period's grade: the current grade when it is earlier than this period (the monthly run),
+    # else the history (re-running or back-filling a period).
+    previous = (
+        f"CASE WHEN cg.period < {period_key} THEN cg.grade ELSE (SELECT a.grade FROM {assignments} a "
+        f"WHERE a.customer_id = c.id AND a.pack_name = {pack} AND a.scheme_code = {code} "
+        f"AND a.period < {period_key} ORDER BY a.period DESC LIMIT 1) END"
+    )
+    metric_json = _metrics_json(scheme, metric_sql)
+    select = compile_grading_sql(
+        scheme, source=source, customer_id="c.id", metric_sql=metric_sql,
+        attribute_equals=_attribute_equals(earlier), previous_sql=previous, override_sql="ov.grade",
+        extra=(("override_id", "ov.id"), ("metrics", metric_json)),
+        directions={"up": Direction.UP, "down": Direction.DOWN, "same": Direction.SAME, "new": Direction.NEW},
+    )
+    _drop(NEW_TABLE)
+    _execute(f"CREATE TEMP TABLE {NEW_TABLE} {'ON COMMIT DROP ' if pg else ''}AS {select}")
+    if pg:
+        _execute(f"ANALYZE {NEW_TABLE}")
+    else:
+        _execute(f"CREATE UNIQUE INDEX {NEW_TABLE}_customer ON {NEW_TABLE} (customer_id)")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN direction = {lit(Direction.UP)} THEN 1 ELSE 0 END), 0), "
+            f"COALESCE(SUM(CASE WHEN direction = {lit(Direction.DOWN)} THEN 1 ELSE 0 END), 0) FROM {NEW_TABLE}"
+        )
+        evaluated, up, down = cursor.fetchone()
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {assignments} WHERE pack_name = {pack} "
+            f"AND scheme_code = {code} AND period = {period_key})"
+        )
+        period_has_rows = bool(cursor.fetchone()[0])
+    t2 = clock()
+    timings["evaluate"] += t2 - t1
+
+    db_now = lit(connection.ops.adapt_datetimefield_value(now))
+    if pg:
+        db_now += "::timestamptz"
+    write_grade_events_sql(scheme=scheme, pack_name=pack_name, key=key, label=scheme_period.label,
+                           actor_id=actor_id, db_now=db_now)
+    written = write_assignments_sql(scheme=scheme, pack_name=pack_name, key=key, run_id=run_id, db_now=db_now,
+                                    period_has_rows=period_has_rows)
+    write_current_grades_sql(pack_name=pack_name, scheme_code=scheme.code, key=key, db_now=db_now)
+    _drop(NEW_TABLE)
+    timings["write"] += clock() - t2
+    return SqlOutcome(evaluated=int(evaluated), written=written, up=int(up), down=int(down))
+
+
+def _metrics_json(scheme: Scheme, metric_sql: Mapping[str, str]) -> str:
+    """{metric code: value as text} like the Python path ('1234.500'; '0' for a customer without rows)."""
+    parts = []
+    for metric in scheme.metrics:
+        column = metric_sql[metric.code]
+        if _pg():
+            parts.append(f"{lit(metric.code)}, COALESCE({column}::text, '0')")
+        else:
+            places = _PLACES[metric.kind]
+            shown = f"printf('%.{places}f', {column})" if places else f"CAST({column} AS INTEGER)"
+            parts.append(f"{lit(metric.code)}, CASE WHEN {column} IS NULL THEN '0' ELSE {shown} END")
+    return f"jsonb_build_object({', '.join(parts)})" if _pg() else f"json_object({', '.join(parts)})"
+
+
+_WRITTEN = ("grade", "previous_grade", "reached_grade", "direction", "metrics", "rule", "article", "quote",
+            "explanation", "to_next", "to_previous", "pack_version", "override_id")
+
+
+def write_assignments_sql(*, scheme: Scheme, pack_name: str, key: str, run_id: int, db_now: str,
+                          period_has_rows: bool) -> int:
+    """The period's history rows. The usual first run of a period inserts them all; a re-run rewrites only the rows
+    whose result changed (INSERT … ON CONFLICT DO UPDATE … WHERE something differs) and returns how many."""
+    table = GradeAssignment._meta.db_table
+    columns = ("customer_id", "pack_name", "scheme_code", "period", "grade", "previous_grade", "reached_grade",
+               "direction", "metrics", "rule", "article", "quote", "explanation", "to_next", "to_previous",
+               "pack_version", "override_id", "run_id", "computed_at", "fingerprint")
+    values = (f"n.customer_id, {lit(pack_name)}, {lit(scheme.code)}, {lit(key)}, n.grade, n.previous_grade, "
+              f"n.reached_grade, n.direction, n.metrics, n.rule, COALESCE(n.article, ''), COALESCE(n.quote, ''), "
+              f"'', '', '', {lit(scheme.pack_version)}, n.override_id, {int(run_id)}, {db_now}, ''")
+    insert = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM {NEW_TABLE} n WHERE 1 = 1"
+    if not period_has_rows:
+        return _execute(insert)
+    distinct = "IS DISTINCT FROM" if _pg() else "IS NOT"
+    changed = " OR ".join(f"{table}.{c} {distinct} EXCLUDED.{c}" for c in _WRITTEN)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*_WRITTEN, "run_id", "computed_at", "fingerprint"))
+    return _execute(
+        f"{insert} ON CONFLICT (customer_id, pack_name, scheme_code, period) DO UPDATE SET {updates} WHERE {changed}"
+    )
+
+
+def write_current_grades_sql(*, pack_name: str, scheme_code: str, key: str, db_now: str) -> None:
+    """Current grade = the latest period's: moved forward to this period, or corrected when this period is the
+    latest and its grade changed; an earlier period re-run leaves a later current grade alone."""
+    table = CurrentGrade._meta.db_table
+    distinct = "IS DISTINCT FROM" if _pg() else "IS NOT"
+    _execute(
+        f"INSERT INTO {table} (customer_id, pack_name, scheme_code, period, grade, updated_at) "
+        f"SELECT n.customer_id, {lit(pack_name)}, {lit(scheme_code)}, {lit(key)}, n.grade, {db_now} "
+        f"FROM {NEW_TABLE} n WHERE 1 = 1 "
+        f"ON CONFLICT (customer_id, pack_name, scheme_code) DO UPDATE SET period = EXCLUDED.period, "
+        f"grade = EXCLUDED.grade, updated_at = EXCLUDED.updated_at "
+        f"WHERE {table}.period < EXCLUDED.period OR ({table}.period = EXCLUDED.period "
+        f"AND {table}.grade {distinct} EXCLUDED.grade)"
+    )
+
+
+def write_grade_events_sql(*, scheme: Scheme, pack_name: str, key: str, label: str, actor_id: int | None,
+                           db_now: str) -> None:
+    """A grade change (up or down) that is new for this period goes on the archive timeline, with the fields
+    `archive_event_record` fills: summary, the explanation's sentence, and the data (pack, scheme, period, grades,
+    rule, article, metrics). Written before the history rows, which it compares against."""
+    events = ArchiveEvent._meta.db_table
+    table = GradeAssignment._meta.db_table
+    users = get_user_model()._meta.db_table
+    codes, names = scheme.grade_codes(), [g.name for g in scheme.grades]
+
+    def name(column: str) -> str:  # Scheme.grade_name
+        branches = " ".join(f"WHEN {column} = {lit(c)} THEN {lit(n)}" for c, n in zip(codes, names, strict=True))
+        return f"(CASE WHEN {column} IS NULL THEN '未评定' {branches} ELSE {column} END)"
+
+    arrow = f"(CASE WHEN n.direction = {lit(Direction.UP)} THEN '升级' ELSE '降级' END)"
+    summary = f"SUBSTR({lit(scheme.name)} || {arrow} || '：' || {name('n.previous_grade')} || ' → ' || " \
+              f"{name('n.grade')} || {lit('（' + label + '）')}, 1, 300)"
+    override = ("'原因：' || COALESCE(o.reason, '') || '；批准人：' || "
+                "COALESCE(NULLIF(u.display_name, ''), u.username, '')")
+    reason = explanation_sql(scheme, rule="n.rule", grade="n.grade", reached="n.reached_grade",
+                             previous="n.previous_grade", override=override)
+    if _pg():
+        data = (f"jsonb_build_object('pack', {lit(pack_name)}, 'scheme', {lit(scheme.code)}, 'period', {lit(key)}, "
+                "'grade', n.grade, 'previous_grade', n.previous_grade, 'rule', n.rule, 'article', n.article, "
+                "'metrics', n.metrics)")
+        distinct = "IS DISTINCT FROM"
+    else:
+        data = (f"json_object('pack', {lit(pack_name)}, 'scheme', {lit(scheme.code)}, 'period', {lit(key)}, "
+                "'grade', n.grade, 'previous_grade', n.previous_grade, 'rule', n.rule, 'article', n.article, "
+                "'metrics', json(n.metrics))")
+        distinct = "IS NOT"
+    _execute(
+        f"INSERT INTO {events} (customer_id, at, actor_id, kind, summary, reason, data) "
+        f"SELECT n.customer_id, {db_now}, {lit(actor_id)}, 'grade_change', {summary}, SUBSTR({reason}, 1, 2000), "
+        f"{data} FROM {NEW_TABLE} n "
+        f"LEFT JOIN {table} a ON a.customer_id = n.customer_id AND a.pack_name = {lit(pack_name)} "
+        f"AND a.scheme_code = {lit(scheme.code)} AND a.period = {lit(key)} "
+        f"LEFT JOIN {GradeOverride._meta.db_table} o ON o.id = n.override_id "
+        f"LEFT JOIN {users} u ON u.id = o.approver_id "
+        f"WHERE n.direction IN ({lit(Direction.UP)}, {lit(Direction.DOWN)}) "
+        f"AND (a.id IS NULL OR a.grade {distinct} n.grade)"
+    )
+
+
+def grades_of_run(scheme_code: str, pack_name: str, key: str) -> dict[int, str | None]:
+    """{customer_id: grade} of a scheme graded in the database, for a later scheme graded in Python that reads it
+    as an attribute. One query."""
+    return dict(
+        GradeAssignment.objects.filter(pack_name=pack_name, scheme_code=scheme_code, period=key)
+        .values_list("customer_id", "grade").iterator(chunk_size=10000)
+    )
