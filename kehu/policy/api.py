@@ -18,11 +18,16 @@ from kehu.policy import selectors, services
 from kehu.policy.engine import PackError
 from kehu.policy.serializers import (
     AdminValueInputSerializer,
+    AdminValueOutputSerializer,
     ClassificationInputSerializer,
+    ClassificationOutputSerializer,
+    CustomerBenefitsSerializer,
     GradeExplanationSerializer,
     MoverOutputSerializer,
     OverrideInputSerializer,
     OverrideOutputSerializer,
+    PackDetailSerializer,
+    PackSummarySerializer,
     RegradeInputSerializer,
     RegradeRunOutputSerializer,
 )
@@ -46,13 +51,16 @@ def _pack_summary(listing) -> dict:
 
 
 class PackListAPI(APIView):
-    @extend_schema(tags=[TAG], summary="政策包列表（含校验错误）")
+    @extend_schema(tags=[TAG], summary="政策包列表（含校验错误）", operation_id="policy_packs_list",
+                   responses=PackSummarySerializer(many=True))
     def get(self, request: Request) -> Response:
-        return Response([_pack_summary(listing) for listing in selectors.pack_listings()])
+        listings = [_pack_summary(listing) for listing in selectors.pack_listings()]
+        return Response(PackSummarySerializer(listings, many=True).data)
 
 
 class PackDetailAPI(APIView):
-    @extend_schema(tags=[TAG], summary="一个政策包：维度、方案、阈值与条款、管理员设定值")
+    @extend_schema(tags=[TAG], summary="一个政策包：维度、方案、阈值与条款、管理员设定值",
+                   responses=PackDetailSerializer)
     def get(self, request: Request, name: str) -> Response:
         listing = next((x for x in selectors.pack_listings() if x.name == name), None)
         if listing is None:
@@ -68,7 +76,7 @@ class PackDetailAPI(APIView):
                  "allowed_min": s.allowed_min, "allowed_max": s.allowed_max, "value": s.value}
                 for s in selectors.admin_slots(name)
             ]
-        return Response(data)
+        return Response(PackDetailSerializer(data).data)
 
 
 class RegradeAPI(APIView):
@@ -92,14 +100,15 @@ class CustomerGradesAPI(APIView):
 
 class CustomerBenefitsAPI(APIView):
     @extend_schema(tags=[TAG], summary="客户当前享有的条件（价格、付款、交期、优先级…）及条款",
-                   parameters=[OpenApiParameter("pack", str, required=False)])
+                   parameters=[OpenApiParameter("pack", str, required=False)],
+                   responses=CustomerBenefitsSerializer)
     def get(self, request: Request, pk: int) -> Response:
         customer = customer_get_for_actor(actor=request.user, pk=pk)
         try:
             benefits = selectors.customer_benefits(customer=customer, pack_name=request.query_params.get("pack"))
         except PackError as exc:
             raise services.pack_error_detail(exc) from None
-        return Response(benefits.as_dict())
+        return Response(CustomerBenefitsSerializer(benefits.as_dict()).data)
 
 
 class MoversAPI(APIView):
@@ -137,18 +146,21 @@ class OverrideCreateAPI(APIView):
 
 
 class AdminValueAPI(APIView):
-    @extend_schema(tags=[TAG], summary="设定条文未给出的数值（在条文允许范围内）", request=AdminValueInputSerializer)
+    @extend_schema(tags=[TAG], summary="设定条文未给出的数值（在条文允许范围内）", request=AdminValueInputSerializer,
+                   responses=AdminValueOutputSerializer)
     def post(self, request: Request) -> Response:
         data = AdminValueInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         row = services.admin_value_set(actor=request.user, pack_name=v["pack"], key=v["key"], value=v["value"],
                                        note=v.get("note", ""))
-        return Response({"pack": row.pack_name, "key": row.key, "value": str(row.value)}, status=status.HTTP_200_OK)
+        out = AdminValueOutputSerializer({"pack": row.pack_name, "key": row.key, "value": str(row.value)})
+        return Response(out.data, status=status.HTTP_200_OK)
 
 
 class ClassificationAPI(APIView):
-    @extend_schema(tags=[TAG], summary="设定客户分类（按政策包维度的取值校验）", request=ClassificationInputSerializer)
+    @extend_schema(tags=[TAG], summary="设定客户分类（按政策包维度的取值校验）", request=ClassificationInputSerializer,
+                   responses=ClassificationOutputSerializer)
     def post(self, request: Request, pk: int) -> Response:
         data = ClassificationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -158,4 +170,5 @@ class ClassificationAPI(APIView):
             actor=request.user, customer=customer, pack_name=v.get("pack"), dimension=v["dimension"],
             value=v["value"], reason=v.get("reason", ""),
         )
-        return Response({"customer": customer.pk, "classifications": customer.classifications})
+        return Response(ClassificationOutputSerializer(
+            {"customer": customer.pk, "classifications": customer.classifications}).data)

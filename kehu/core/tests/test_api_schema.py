@@ -63,12 +63,6 @@ def test_archive_and_org_endpoints_generate_without_warnings_or_errors():
     assert set(ARCHIVE_PATHS) <= set(schema["paths"])
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="kehu/policy/api.py APIViews without serializers (5 errors) and the `status` enum collision "
-    "(CustomerStatus vs policy RegradeRun.status; needs SPECTACULAR_SETTINGS['ENUM_NAME_OVERRIDES']). "
-    "Remove this marker once `manage.py spectacular --validate --fail-on-warn` is clean.",
-)
 @pytest.mark.django_db
 def test_whole_project_schema_passes_spectacular_validate_fail_on_warn(tmp_path):
     """`manage.py spectacular --validate --fail-on-warn` over every app's endpoints."""

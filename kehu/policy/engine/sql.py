@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -78,8 +79,8 @@ def _literal(value: str) -> str:
 
 # ----- the whole threshold scheme in SQL --------------------------------------------------------------------------
 
-DIALECTS = ("postgresql", "sqlite")
 _NO_RANK = -1
+_PLAIN_NAME = re.compile(r"[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]*")
 
 
 def sql_gradable(scheme: Scheme) -> bool:
@@ -94,6 +95,8 @@ def sql_gradable(scheme: Scheme) -> bool:
         and not scheme.admin_values_needed()
         and bool(scheme.criteria)
         and all(m.kind in AGGREGATE_METRIC_KINDS for m in scheme.metrics)
+        # Attribute names become JSON paths in the SQL: plain names only (anything else is graded in Python).
+        and all(_PLAIN_NAME.fullmatch(a) for a in predicate_attributes(scheme))
     )
 
 
@@ -126,6 +129,7 @@ def compile_grading_sql(
     override_sql: str,
     extra: Sequence[tuple[str, str]] = (),
     directions: Mapping[str, str] | None = None,
+    fence: str = "",
 ) -> str:
     """One SELECT that grades every customer of `source` exactly as `evaluate_scheme` does for a `sql_gradable`
     scheme: override → not applicable → fixed-grade conditions → highest threshold over the criteria (first
@@ -134,7 +138,9 @@ def compile_grading_sql(
     `source` is the FROM … WHERE clause over the population; the callables and expressions say where the metrics
     (NULL = no rows = 0), the attributes, the previous grade and an active override's grade come from. Columns:
     customer_id, grade, previous_grade, reached_grade, direction, rule, article, quote, then the `extra` names.
-    Portable between SQLite and PostgreSQL (CASE, COALESCE, comparisons, literals).
+    Portable between SQLite and PostgreSQL (CASE, COALESCE, comparisons, literals). `fence` ends every inner
+    layer (`OFFSET 0` on PostgreSQL, `LIMIT -1 OFFSET 0` on SQLite) so that the planner keeps the layers apart
+    instead of pasting each column's expression (and the previous-grade subquery) into every use of it.
     """
     if not sql_gradable(scheme):
         raise EvaluationError(f"方案 {scheme.code} 不能在数据库中评定（{scheme.type}）")
@@ -286,7 +292,7 @@ def compile_grading_sql(
     ]
     sql = f"SELECT {', '.join(layer1)} {source}"
     for number, columns in enumerate((layer2, layer3, layer4, layer5), start=2):
-        sql = f"SELECT {', '.join(columns)} FROM ({sql}) l{number}"  # noqa: S608 (pack literals, escaped)
+        sql = f"SELECT {', '.join(columns)} FROM ({sql}{fence}) l{number}"  # noqa: S608 (pack literals, escaped)
     return sql
 
 
