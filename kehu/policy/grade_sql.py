@@ -341,8 +341,14 @@ def write_grade_events_sql(*, scheme: Scheme, pack_name: str, key: str, label: s
               f"{name('n.grade')} || {lit('（' + label + '）')}, 1, 300)"
     override = ("'原因：' || COALESCE(o.reason, '') || '；批准人：' || "
                 "COALESCE(NULLIF(u.display_name, ''), u.username, '')")
+    if _pg():
+        def metric_text(code: str) -> str:
+            return f"COALESCE(n.metrics ->> {lit(code)}, '0')"
+    else:
+        def metric_text(code: str) -> str:
+            return f"COALESCE(json_extract(n.metrics, {lit('$.' + code)}), '0')"
     reason = explanation_sql(scheme, rule="n.rule", grade="n.grade", reached="n.reached_grade",
-                             previous="n.previous_grade", override=override)
+                             previous="n.previous_grade", override=override, metric_text=metric_text)
     if _pg():
         data = (f"jsonb_build_object('pack', {lit(pack_name)}, 'scheme', {lit(scheme.code)}, 'period', {lit(key)}, "
                 "'grade', n.grade, 'previous_grade', n.previous_grade, 'rule', n.rule, 'article', n.article, "

@@ -296,10 +296,14 @@ def compile_grading_sql(
     return sql
 
 
-def explanation_sql(scheme: Scheme, *, rule: str, grade: str, reached: str, previous: str, override: str) -> str:
+def explanation_sql(
+    scheme: Scheme, *, rule: str, grade: str, reached: str, previous: str, override: str,
+    metric_text: Callable[[str], str],
+) -> str:
     """The explanation of a stored result as one SQL text expression, for the archive timeline's grade-change
-    events written inside the database: the same sentences as `GradeResult.explanation`, without the metric
-    value (the event's data carries the metrics). `override` is an SQL text naming reason and approver."""
+    events written inside the database: the same sentences as `GradeResult.explanation` (figures without thousands
+    separators). `override` is an SQL text naming reason and approver; `metric_text(code)` the SQL text of a
+    metric's stored value ('978.108')."""
     context = _Context(scheme, "", {})
     criteria = context.criteria_for(None)
 
@@ -333,11 +337,15 @@ def explanation_sql(scheme: Scheme, *, rule: str, grade: str, reached: str, prev
         movement = f"'，评为' || {name(grade)}"
     for criterion in criteria:
         for entry in criterion.ranges:
-            sentence = (f"{criterion.metric.label}满足『{entry.phrase(criterion.metric.unit)}』"
+            unit = f" {criterion.metric.unit}" if criterion.metric.unit else ""
+            sentence = (f"{unit}，满足『{entry.phrase(criterion.metric.unit)}』"
                         f"（{entry.source.citation.article}）{many}")
+            value = metric_text(criterion.metric.code)
+            shown = f"(CASE WHEN {value} LIKE '%.%' THEN rtrim(rtrim({value}, '0'), '.') ELSE {value} END)"
             branches.append(
                 f"WHEN {rule_sql_eq(rule, 'threshold:' + criterion.metric.code)} AND {reached} = "
-                f"{_literal(entry.grade)} THEN {_literal(sentence)} || {movement}"
+                f"{_literal(entry.grade)} THEN {_literal(criterion.metric.label + ' ')} || {shown} || "
+                f"{_literal(sentence)} || {movement}"
             )
     return f"CASE {' '.join(branches)} ELSE '' END"
 

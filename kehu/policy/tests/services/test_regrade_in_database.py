@@ -182,7 +182,7 @@ def test_the_grade_change_event_explains_the_rule(settings, make_customers, pick
     regrade(pack_name="hb-chemicals", period="2024-05")
     event = ArchiveEvent.objects.get(customer=c, kind="grade_change")
     assert event.summary == "聚烯烃客户分级升级：普通客户 → 一星客户（2024年5月）"
-    assert "满足『3000吨以上』（第九条）" in event.reason
+    assert event.reason.startswith("单月聚烯烃提货量 3000 吨，满足『3000吨以上』（第九条）")
     assert "达到三星客户标准" in event.reason and "由普通客户升为一星客户" in event.reason
     assert event.data["metrics"] == {"polyolefin_pickup_month": "3000.000"}
     assert event.at <= timezone.now()
