@@ -240,6 +240,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("KEHU_FROM_EMAIL", "kehu@localhost")
 
 KEHU_POLICY_DIR = BASE_DIR / "policies"
 KEHU_DEFAULT_PACK = os.environ.get("KEHU_DEFAULT_PACK", "hb-chemicals")
+# Threshold schemes are graded inside the database (kehu/policy/grade_sql.py); False grades every scheme in Python.
+# Both store the same rows; the switch exists for the tests that compare them and for diagnosing a database.
+KEHU_REGRADE_IN_DATABASE = os.environ.get("KEHU_REGRADE_IN_DATABASE", "1") not in ("0", "false", "False")
 
 LOGGING = {
     "version": 1,

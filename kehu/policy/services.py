@@ -166,7 +166,7 @@ def _finish(run: RegradeRun, started: float, timings: dict, *, status: str, erro
 def grades_in_database(scheme: Scheme) -> bool:
     """Whether this scheme is graded inside the database (grade_sql) rather than in Python. Same results either
     way; `KEHU_REGRADE_IN_DATABASE = False` sends every scheme through Python (tests compare the two)."""
-    return getattr(settings, "KEHU_REGRADE_IN_DATABASE", True) and sql_gradable(scheme)
+    return settings.KEHU_REGRADE_IN_DATABASE and sql_gradable(scheme)
 
 
 def _regrade_in_transaction(pack, parsed, groups, admin_values, run, actor, timings):
