@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.views.decorators.http import require_http_methods
 
@@ -20,6 +21,7 @@ from kehu.policy import selectors, services
 from kehu.policy.engine import PackError
 from kehu.policy.forms import AdminValuesForm, MoversFilterForm, RegradeForm
 from kehu.policy.models import Direction, RegradeRun
+from kehu.policy.periods import previous_month
 
 
 def _perm(request: HttpRequest, perm: str) -> None:
@@ -94,7 +96,8 @@ def admin_values(request: HttpRequest, name: str) -> HttpResponse:
 def regrade_view(request: HttpRequest) -> HttpResponse:
     _perm(request, "policy.run_regrade")
     packs = [listing.name for listing in selectors.pack_listings()]
-    initial = {"pack": selectors.default_pack_name()}
+    # The period the monthly job grades (the last complete month) is what an administrator usually re-runs.
+    initial = {"pack": selectors.default_pack_name(), "period": previous_month(timezone.localdate()).key}
     form = RegradeForm(request.POST or None, packs=packs, initial=initial)
     run = None
     if request.method == "POST" and form.is_valid():

@@ -63,6 +63,16 @@ def test_regrade_form_runs_and_shows_the_result(client, admin_user, make_custome
     assert GradeAssignment.objects.get(customer=c, period="2024-05").grade == "二星"
 
 
+def test_regrade_form_offers_the_last_complete_month(client, admin_user):
+    from django.utils import timezone
+
+    from kehu.policy.periods import previous_month
+
+    client.force_login(admin_user)
+    page = client.get(reverse("policy:regrade")).content.decode()
+    assert f'value="{previous_month(timezone.localdate()).key}"' in page
+
+
 def test_regrade_form_refuses_a_future_period(client, admin_user):
     client.force_login(admin_user)
     page = client.post(reverse("policy:regrade"), {"pack": "hb-chemicals", "period": "2999-01"}).content.decode()
