@@ -158,8 +158,13 @@ def demo_customers_load(*, count: int, seed: int = 42, today: date | None = None
             kind=CustomerKind.ENTERPRISE, uscc=uscc, status=status, owner=owner, unit_id=owner.unit_id,
             region=city_units[city], address=f"山东省{city}{rng.choice(WORDS)}路{rng.randrange(1, 999)}号",
             is_important=n % 10 == 0,
-            classifications={"sales_target": rng.choice(["直销客户", "经销商", "独家代理商"]),
-                             "sales_form": rng.choice(["计划客户", "网拍客户"])},
+            # hb-chemicals' dimensions (第九条, 第十条) with their allowed values; mostly planned dealers, as
+            # in a chemicals sales book: 直销客户 are managed as 普通 and 网拍 customers stay 网拍.
+            classifications={
+                "sales_object": rng.choices(["经销商", "直销客户"], weights=[85, 15])[0],
+                "sales_form": rng.choices(["计划", "网拍"], weights=[90, 10])[0],
+                "other_products_channel": rng.choice(["直销客户", "独家代理商", "经销商"]),
+            },
         ))
     created = bulk_create_with_history(customers, Customer, batch_size=1000, default_change_reason="演示数据")
     contacts, quals, invoicing = [], [], []

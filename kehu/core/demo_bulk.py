@@ -54,8 +54,10 @@ TRADES = [
 SUFFIXES = ["有限公司", "有限责任公司", "股份有限公司"]
 STATUSES = [CustomerStatus.ACTIVE] * 16 + [CustomerStatus.PROSPECT] * 2 + [CustomerStatus.APPLYING,
                                                                           CustomerStatus.SUSPENDED]
-CLASS_TARGET = ["直销客户", "经销商", "独家代理商"]
-CLASS_FORM = ["计划客户", "网拍客户"]
+# hb-chemicals' dimensions (第九条, 第十条) with their allowed values.
+CLASS_OBJECT = ["经销商"] * 6 + ["直销客户"]
+CLASS_FORM = ["计划"] * 9 + ["网拍"]
+CLASS_CHANNEL = ["直销客户", "经销商", "独家代理商"]
 PREFS = ["", "喜欢喝茶", "关注价格", "重视交期"]
 
 
@@ -159,7 +161,8 @@ def _rows(*, start: int, count: int, first_id: int, seed: int, owners: list, reg
         owner_id, unit_id = owner_units[n % len(owner_units)]
         important = n % 10 == 0
         classifications = json.dumps(
-            {"sales_target": CLASS_TARGET[n % 3], "sales_form": CLASS_FORM[(n // 3) % 2]}, ensure_ascii=False
+            {"sales_object": CLASS_OBJECT[n % 7], "sales_form": CLASS_FORM[(n // 7) % 10],
+             "other_products_channel": CLASS_CHANNEL[n % 3]}, ensure_ascii=False
         )
         address = f"山东省{place}{BRAND_HEADS[n % 30]}{TRADES[n % 12][:1]}路{randrange(1, 999)}号"
         yield ("c", (cid, f"KH{n + 1:08d}", name, short, name_pinyin, name_initials, CustomerKind.ENTERPRISE,

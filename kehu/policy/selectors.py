@@ -102,6 +102,18 @@ def default_pack_name() -> str:
     return names[0] if names else settings.KEHU_DEFAULT_PACK
 
 
+def dimension_names() -> dict[str, str]:
+    """{dimension code: name} over the packs the company applies (结算方式 for settlement …), for showing a customer's
+    classifications by name. One query (the active packs); packs that fail to load are skipped."""
+    names: dict[str, str] = {}
+    for pack_name in active_pack_names():
+        pack = _safe_pack(pack_name)
+        if pack is not None:
+            for code, dimension in pack.dimensions.items():
+                names.setdefault(code, dimension.name)
+    return names
+
+
 # ----- administrator values ---------------------------------------------------------------------------------------
 
 

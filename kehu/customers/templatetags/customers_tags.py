@@ -37,12 +37,39 @@ def expiry_badge(state: str, days_left) -> str:
     return format_html('<span class="badge text-bg-success">{}</span>', _("有效"))
 
 
+def _dimension_names() -> dict[str, str]:
+    # The policy app knows the dimensions (from the company's packs); the archive only shows them.
+    from kehu.policy.selectors import dimension_names
+
+    return dimension_names()
+
+
+def _shown(value) -> str:
+    return "、".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+
+
+@register.simple_tag
+def dimension_names() -> dict[str, str]:
+    """{% dimension_names as dims %} once per page, then `|kv:dims` per row (no query per row)."""
+    return _dimension_names()
+
+
 @register.filter
-def kv(value) -> str:
-    """Classification values as "维度=值" chips text."""
+def kv(value, names: dict[str, str] | None = None) -> str:
+    """Classification values as "维度=值" text, each dimension by its name in the company's packs."""
     if not value:
         return ""
-    return "；".join(f"{k}={v}" for k, v in value.items())
+    names = _dimension_names() if names is None else names
+    return "；".join(f"{names.get(k, k)}={_shown(v)}" for k, v in value.items())
+
+
+@register.filter
+def classification_items(value) -> list[tuple[str, str]]:
+    """[(dimension name, value)] of a customer's classifications, for the archive's chips."""
+    if not value:
+        return []
+    names = _dimension_names()
+    return [(names.get(k, k), _shown(v)) for k, v in value.items()]
 
 
 @register.filter

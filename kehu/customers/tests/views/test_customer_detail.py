@@ -132,3 +132,13 @@ def test_grades_tab_loads_the_explanation_and_opens_directly(am_client, customer
 def test_archive_page_shows_approvals_and_lifecycle(am_client, customer):
     body = am_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
     assert "审批与资格" in body
+
+
+def test_classifications_are_shown_by_the_packs_dimension_names(am_client, customer):
+    customer.classifications = {"sales_form": "计划", "legacy_tag": "老客户"}
+    customer.save()
+    body = am_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "按销售形式分类（聚烯烃）：计划" in body  # hb-chemicals 第九条, the default pack
+    assert "legacy_tag：老客户" in body  # a value no pack knows keeps its code
+    listing = am_client.get(reverse("customers:list")).content.decode()
+    assert "按销售形式分类（聚烯烃）=计划" in listing
