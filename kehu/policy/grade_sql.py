@@ -158,7 +158,10 @@ def check_overrides(scheme: Scheme, pack_name: str) -> None:
     with the engine's own message, exactly as the Python path does. Overrides are few: checked in Python."""
     overrides = fetch.fetch_overrides(pack_name, scheme.code)
     if overrides:
-        evaluate_scheme(scheme, [CustomerFacts(pk, override=o) for pk, (_id, o) in overrides.items()], "check")
+        graded = set(Customer.objects.filter(pk__in=list(overrides), status__in=fetch.GRADED_STATUSES)
+                     .values_list("pk", flat=True))  # as in Python: only the customers being graded
+        facts = [CustomerFacts(pk, override=o) for pk, (_id, o) in overrides.items() if pk in graded]
+        evaluate_scheme(scheme, facts, "check")
 
 
 def regrade_scheme_in_database(

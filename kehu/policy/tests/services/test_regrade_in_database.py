@@ -186,3 +186,24 @@ def test_the_grade_change_event_explains_the_rule(settings, make_customers, pick
     assert "达到三星客户标准" in event.reason and "由普通客户升为一星客户" in event.reason
     assert event.data["metrics"] == {"polyolefin_pickup_month": "3000.000"}
     assert event.at <= timezone.now()
+
+
+@pytest.mark.parametrize("in_database", [True, False], ids=["graded-in-database", "graded-in-python"])
+def test_an_override_the_pack_no_longer_knows_stops_the_regrade_only_for_graded_customers(
+    settings, make_customers, pickup, am_user, in_database
+):
+    from django.core.exceptions import ValidationError
+
+    settings.KEHU_REGRADE_IN_DATABASE = in_database
+    active, churned = make_customers(2)
+    churned.status = CustomerStatus.CHURNED
+    churned.save()
+    GradeOverride.objects.create(customer=churned, pack_name="hb-chemicals", scheme_code="polyolefin_star",
+                                 grade="四星", reason="旧版政策包", approver=am_user, approved_on=date(2024, 1, 2))
+    assert regrade(pack_name="hb-chemicals", period="2024-05").status == "succeeded"  # churned: not graded
+    GradeOverride.objects.create(customer=active, pack_name="hb-chemicals", scheme_code="polyolefin_star",
+                                 grade="四星", reason="旧版政策包", approver=am_user, approved_on=date(2024, 1, 2))
+    with pytest.raises(ValidationError) as exc:
+        regrade(pack_name="hb-chemicals", period="2024-06")
+    assert "四星" in str(exc.value.message_dict["pack"])
+    assert not GradeAssignment.objects.filter(period="2024-06").exists()
