@@ -6,11 +6,13 @@ from __future__ import annotations
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kehu.core.errors import ForbiddenError
+from kehu.core.errors import ForbiddenError, ScopeError
 from kehu.core.pagination import KehuPagination
 from kehu.customers.selectors import customer_get_for_actor
 from kehu.org.models import User
@@ -111,7 +113,10 @@ class CustomerBenefitsAPI(APIView):
         return Response(CustomerBenefitsSerializer(benefits.as_dict()).data)
 
 
-class MoversAPI(APIView):
+class MoversAPI(GenericAPIView):
+    serializer_class = MoverOutputSerializer
+    pagination_class = KehuPagination
+
     @extend_schema(tags=[TAG], summary="本期升级/降级的客户（按数据权限）", responses=MoverOutputSerializer(many=True),
                    parameters=[OpenApiParameter(n, str, required=False) for n in ("pack", "period", "scheme",
                                                                                    "direction")])
@@ -124,9 +129,8 @@ class MoversAPI(APIView):
             period=params.get("period") or None, scheme_code=params.get("scheme") or None,
             direction=params.get("direction") or None,
         )
-        paginator = KehuPagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(MoverOutputSerializer(page, many=True).data)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(MoverOutputSerializer(page, many=True).data)
 
 
 class OverrideCreateAPI(APIView):
@@ -136,7 +140,10 @@ class OverrideCreateAPI(APIView):
         data = OverrideInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        customer = customer_get_for_actor(actor=request.user, pk=v["customer"])
+        try:
+            customer = customer_get_for_actor(actor=request.user, pk=v["customer"])
+        except ScopeError as exc:  # a reference in the body: a field error, not a missing page
+            raise ValidationError({"customer": [exc.message]}) from None
         override = services.grade_override_create(
             actor=request.user, customer=customer, pack_name=v["pack"], scheme_code=v["scheme"], grade=v["grade"],
             reason=v["reason"], approver=User.objects.filter(pk=v["approver"]).first(),

@@ -48,7 +48,7 @@ from kehu.policy.models import (
     RunStatus,
 )
 from kehu.policy.periods import Period, parse_period
-from kehu.policy.selectors import admin_values_for, pack_admin_slots, pack_files, pack_get
+from kehu.policy.selectors import PackNotFound, admin_values_for, pack_admin_slots, pack_files, pack_get
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +60,11 @@ def pack_error_detail(exc: PackError) -> ValidationError:
 
 
 def _load_pack(pack_name: str) -> Pack:
+    """The pack a request names; an unknown or broken one is a field error on `pack` (400), not a missing page."""
     try:
         return pack_get(pack_name)
+    except PackNotFound as exc:
+        raise ValidationError({"pack": [exc.message]}) from None
     except PackError as exc:
         raise pack_error_detail(exc) from None
 

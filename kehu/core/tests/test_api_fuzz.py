@@ -4,9 +4,9 @@ jingli1 (a scoped 客户经理) and caiwu (财务, all customers, read-mostly).
 
 A 500 is a bug; so is an answer that does not match the schema.
 
-- test_archive_and_org_api_survive_fuzzing runs in the default suite: the customers, org, handover and
-  calendar endpoints, a few examples each, derandomized (the same requests every run), failing on any 5xx,
-  any body that violates its documented schema, and any undocumented status code or content type.
+- test_archive_and_org_api_survive_fuzzing runs in the default suite: the customers, org, handover, calendar
+  and policy (grading) endpoints, a few examples each, derandomized (the same requests every run), failing on any
+  5xx, any body that violates its documented schema, and any undocumented status code or content type.
 - test_whole_api_survives_fuzzing (`pytest -m heavy`) covers every endpoint with more examples and fails on
   any 5xx. KEHU_FUZZ_EXAMPLES sets the examples per operation and mode, KEHU_FUZZ_STRICT=1 also fails on
   off-schema answers there, KEHU_FUZZ_SEED picks another random run (default: derandomized).
@@ -35,7 +35,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-LIGHT_PATHS = re.compile(r"^/api/(customers|handovers|users|org-units|auth|calendar)/")
+LIGHT_PATHS = re.compile(r"^/api/(customers|handovers|users|org-units|auth|calendar|policy)/")
 # Revoking the token the run itself authenticates with would turn every later request into a 403.
 SKIPPED_OPERATIONS = {("DELETE", "/api/auth/token/")}
 USERS = ("admin", "jingli1", "caiwu")

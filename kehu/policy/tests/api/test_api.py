@@ -42,10 +42,27 @@ def test_api_regrade_of_a_future_period_is_400(api, admin_user):
     assert response.status_code == 400 and "period" in response.json()
 
 
-def test_api_regrade_of_an_unknown_pack_is_404(api, admin_user):
+def test_api_regrade_of_an_unknown_pack_is_a_field_error(api, admin_user):
     api.force_authenticate(admin_user)
     response = api.post("/api/policy/regrade/", {"pack": "nope", "period": "2024-05"}, format="json")
-    assert response.status_code == 404
+    assert response.status_code == 400
+    assert "政策包“nope”不存在" in response.json()["pack"][0]
+
+
+def test_api_override_of_a_customer_out_of_scope_is_a_field_error(api, am_user2, am_user, make_customers):
+    (c,) = make_customers(1, owner=am_user)
+    api.force_authenticate(am_user2)
+    response = api.post("/api/policy/overrides/", {
+        "customer": c.pk, "pack": "hb-chemicals", "scheme": "polyolefin_star", "grade": "三星", "reason": "战略客户",
+        "approver": am_user.pk}, format="json")
+    assert response.status_code == 400
+    assert "不在您的管理范围内" in response.json()["customer"][0]
+
+
+def test_api_movers_are_paged(api, admin_user):
+    api.force_authenticate(admin_user)
+    body = api.get("/api/policy/movers/", {"pack": "hb-chemicals"}).json()
+    assert set(body) >= {"count", "results"}
 
 
 def test_api_benefits(api, am_user, make_customers):
