@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
+from contextlib import contextmanager
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kehu.core.errors import ForbiddenError
+from kehu.core.errors import ForbiddenError, ScopeError
 from kehu.sales import serializers as s
 from kehu.sales.models import Receivable
 from kehu.sales.selectors import demand_plan_list, import_job_get, payment_list, pickup_list, product_list
@@ -26,6 +28,16 @@ from kehu.sales.services import (
 def _need(request, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise ForbiddenError(f"您没有执行此操作的权限（{perm}）。")
+
+
+@contextmanager
+def _customer_in_body():
+    """The customer a request body names: unknown or outside the user's scope is a field error (400), not a missing
+    page (the services answer ScopeError, shown as 404 where the id is in the URL)."""
+    try:
+        yield
+    except ScopeError as exc:
+        raise ValidationError({"customer": [exc.message]}) from None
 
 
 class ProductListApi(generics.ListAPIView):
@@ -48,11 +60,12 @@ class PickupListCreateApi(generics.ListAPIView):
         data = s.PickupInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        pickup = pickup_record(
-            actor=request.user, customer=d["customer"], product=d["product"], quantity=d["quantity"], unit=d["unit"],
-            amount=d["amount"], picked_on=d["picked_on"], warehouse=d.get("warehouse"), source=d["source"],
-            source_ref=d["source_ref"], enforce_prepayment=d["enforce_prepayment"],
-        )
+        with _customer_in_body():
+            pickup = pickup_record(
+                actor=request.user, customer=d["customer"], product=d["product"], quantity=d["quantity"],
+                unit=d["unit"], amount=d["amount"], picked_on=d["picked_on"], warehouse=d.get("warehouse"),
+                source=d["source"], source_ref=d["source_ref"], enforce_prepayment=d["enforce_prepayment"],
+            )
         return Response(s.PickupOutSerializer(pickup).data, status=status.HTTP_201_CREATED)
 
 
@@ -68,12 +81,17 @@ class PaymentListCreateApi(generics.ListAPIView):
         data = s.PaymentInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
+        _need(request, "sales.add_payment")  # before looking anything up for the user
         receivable = None
         if d.get("invoice_no"):
-            receivable = get_object_or_404(Receivable, invoice_no=d["invoice_no"])
-        payment = payment_record(actor=request.user, customer=d["customer"], amount=d["amount"],
-                                 paid_on=d["paid_on"], reference=d["reference"], receivable=receivable,
-                                 method=d.get("method", ""))
+            # Looked up among the customer's own invoices: another customer's invoice number reveals nothing.
+            receivable = Receivable.objects.filter(invoice_no=d["invoice_no"], customer_id=d["customer"]).first()
+            if receivable is None:
+                raise ValidationError({"invoice_no": ["发票号不存在，或不属于此客户。"]})
+        with _customer_in_body():
+            payment = payment_record(actor=request.user, customer=d["customer"], amount=d["amount"],
+                                     paid_on=d["paid_on"], reference=d["reference"], receivable=receivable,
+                                     method=d.get("method", ""))
         return Response(s.PaymentOutSerializer(payment).data, status=status.HTTP_201_CREATED)
 
 

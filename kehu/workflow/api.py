@@ -3,7 +3,7 @@ from the services (ForbiddenError 403, StepStateError 409, ValidationError 400 w
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -130,7 +130,9 @@ def _approval_out(pk: int) -> dict:
 class InboxApi(GenericAPIView):
     serializer_class = WaitingStepOutputSerializer
 
-    @extend_schema(tags=[TAG], summary="待我审批 / waiting for me (?overdue=1 for overdue only)")
+    @extend_schema(tags=[TAG], summary="待我审批 / waiting for me (?overdue=1 for overdue only)",
+                   operation_id="approvals_waiting_list", responses=WaitingStepOutputSerializer(many=True),
+                   parameters=[OpenApiParameter("overdue", str, required=False, description="1 = 只看逾期")])
     def get(self, request):
         qs = selectors.steps_overdue_for(request.user) if request.query_params.get("overdue") else \
             selectors.steps_waiting_for(request.user)
@@ -141,7 +143,8 @@ class InboxApi(GenericAPIView):
 class SubmittedApi(GenericAPIView):
     serializer_class = ApprovalOutputSerializer
 
-    @extend_schema(tags=[TAG], summary="我提交的 / submitted by me")
+    @extend_schema(tags=[TAG], summary="我提交的 / submitted by me", operation_id="approvals_submitted_list",
+                   responses=ApprovalOutputSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(selectors.approvals_submitted_by(request.user).select_related("content_type"))
         return self.get_paginated_response(ApprovalOutputSerializer(page, many=True).data)
@@ -224,7 +227,8 @@ class AccessRequestCreateApi(GenericAPIView):
 class NotificationListApi(GenericAPIView):
     serializer_class = NotificationOutputSerializer
 
-    @extend_schema(tags=[TAG], summary="我的通知 / my notifications")
+    @extend_schema(tags=[TAG], summary="我的通知 / my notifications", operation_id="notifications_list",
+                   responses=NotificationOutputSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(Notification.objects.filter(user=request.user).order_by("-created_at", "-id"))
         return self.get_paginated_response(NotificationOutputSerializer(page, many=True).data)

@@ -37,6 +37,20 @@ def test_an_api_pickup_is_created_and_listed(api, manager_user, catalogue, custo
     assert api.get("/api/sales/pickups/").json()["count"] == 1
 
 
+def test_a_payment_against_an_unknown_invoice_is_a_field_error(api, make_user, customers):
+    from kehu.sales.models import Payment, Receivable
+
+    finance = make_user("finance_reviewer", "finance", username="kuaiji")
+    Receivable.objects.create(customer=customers["b"], invoice_no="INV-B1", amount="100.00", invoiced_on="2024-03-01",
+                              due_on="2024-04-01")
+    api.force_authenticate(finance)
+    for invoice in ("NOPE", "INV-B1"):  # unknown, and another customer's: the same answer
+        resp = api.post("/api/sales/payments/", {"customer": customers["a"].pk, "amount": "10", "paid_on": "2024-03-02",
+                                                 "reference": f"BANK-{invoice}", "invoice_no": invoice}, format="json")
+        assert resp.status_code == 400 and resp.json()["invoice_no"] == ["发票号不存在，或不属于此客户。"]
+    assert not Payment.objects.exists()
+
+
 def test_an_account_manager_cannot_create_pickups(api, am_user, catalogue, customers):
     api.force_authenticate(am_user)
     resp = api.post("/api/sales/pickups/", {
