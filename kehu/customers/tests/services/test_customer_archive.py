@@ -2,7 +2,7 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections
+from django.db import connection
 
 from kehu.core.errors import ConflictError, ScopeError
 from kehu.customers.models import Customer
@@ -119,7 +119,7 @@ def test_two_concurrent_saves_one_conflicts(on_postgres, am_user):
         except ConflictError:
             outcomes.append("conflict")
         finally:
-            close_old_connections()
+            connection.close()  # the thread's own connection: persistent connections (CONN_MAX_AGE) outlive it
 
     threads = [threading.Thread(target=save, args=(a,)) for a in ("一号", "二号")]
     for t in threads:
