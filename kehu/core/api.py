@@ -3,16 +3,19 @@ class that documents the error answers every endpoint can give (so clients and t
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import permissions, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from kehu.core.errors import ConflictError, ServiceError
+from kehu.core.errors import ConflictError, ScopeError, ServiceError
 
 # Largest id a query parameter may carry: ids are 64-bit (BigAutoField); a bigger number reached SQLite as
 # OverflowError ("Python int too large to convert to SQLite INTEGER") and answered 500.
@@ -82,6 +85,16 @@ class KehuAutoSchema(AutoSchema):
         component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, schema=schema, object=name)
         self.registry.register_on_missing(component)
         return component
+
+
+@contextmanager
+def body_reference(field: str):
+    """A record a request body names by id (a customer …): when the service answers ScopeError — unknown, or outside
+    the user's data scope, shown as 404 where the id is in the URL — the answer is a 400 on `field` instead."""
+    try:
+        yield
+    except ScopeError as exc:
+        raise ValidationError({field: [exc.message]}) from None
 
 
 def validation_error_detail(exc: DjangoValidationError) -> dict:

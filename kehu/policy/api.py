@@ -6,13 +6,13 @@ from __future__ import annotations
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kehu.core.errors import ForbiddenError, ScopeError
+from kehu.core.api import body_reference
+from kehu.core.errors import ForbiddenError
 from kehu.core.pagination import KehuPagination
 from kehu.customers.selectors import customer_get_for_actor
 from kehu.org.models import User
@@ -140,10 +140,8 @@ class OverrideCreateAPI(APIView):
         data = OverrideInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        try:
+        with body_reference("customer"):
             customer = customer_get_for_actor(actor=request.user, pk=v["customer"])
-        except ScopeError as exc:  # a reference in the body: a field error, not a missing page
-            raise ValidationError({"customer": [exc.message]}) from None
         override = services.grade_override_create(
             actor=request.user, customer=customer, pack_name=v["pack"], scheme_code=v["scheme"], grade=v["grade"],
             reason=v["reason"], approver=User.objects.filter(pk=v["approver"]).first(),

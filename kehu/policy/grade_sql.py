@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -28,7 +29,8 @@ from kehu.policy.engine.sql import compile_grading_sql, explanation_sql, predica
 from kehu.policy.models import CurrentGrade, Direction, GradeAssignment, GradeOverride
 from kehu.policy.periods import Period
 
-_PLACES = {"sum_quantity": 3, "sum_amount": 2, "count_late_payments": 0}
+# Decimal places of each metric kind, from the Python path's quantization ("0.001" → 3).
+_PLACES = {kind: -Decimal(step).as_tuple().exponent for kind, step in fetch._PLACES.items()}
 NEW_TABLE = "kehu_regrade_new"
 
 
@@ -45,6 +47,11 @@ def lit(value: Any) -> str:
 
 def _pg() -> bool:
     return connection.vendor == "postgresql"
+
+
+def _distinct() -> str:
+    """NULL-safe "differs": PostgreSQL's IS DISTINCT FROM, SQLite's IS NOT."""
+    return "IS DISTINCT FROM" if _pg() else "IS NOT"
 
 
 def _execute(sql: str, params: list | tuple | None = None) -> int:
@@ -112,10 +119,12 @@ def _attribute_equals(earlier: Mapping[str, str]):
     `fetch_population` attributes: the classifications, `customer_kind_code` defaulting to the customer's kind,
     and the grades of the pack's earlier schemes in this run (`earlier`: scheme code → joined alias)."""
     pg = _pg()
+    false = "FALSE" if pg else "0"
 
-    def json_test(path: str, value: Any) -> str:
+    def json_test(path: str, value: Any, expr: str | None = None) -> str:
+        """`expr`: the PostgreSQL jsonb value to test (default: the classification at `path`)."""
         if pg:
-            expr = f"(c.classifications -> {lit(path)})"
+            expr = expr or f"(c.classifications -> {lit(path)})"
             if value is None:
                 return f"({expr} IS NULL OR {expr} = 'null'::jsonb)"
             return f"COALESCE({expr} = {lit(json.dumps(value, ensure_ascii=False))}::jsonb, FALSE)"
@@ -135,16 +144,12 @@ def _attribute_equals(earlier: Mapping[str, str]):
     def equals(attribute: str, value: Any) -> str:
         if attribute in earlier:
             alias = earlier[attribute]
-            test = f"{alias}.grade IS NULL" if value is None else f"COALESCE({alias}.grade = {lit(value)}, FALSE)"
-            if not pg:
-                test = test.replace("FALSE", "0")
+            test = f"{alias}.grade IS NULL" if value is None else f"COALESCE({alias}.grade = {lit(value)}, {false})"
             return f"(CASE WHEN {alias}.customer_id IS NOT NULL THEN {test} ELSE {json_test(attribute, value)} END)"
         if attribute == "customer_kind_code":
             if pg:
-                return json_test(attribute, value).replace(
-                    "(c.classifications -> 'customer_kind_code')",
-                    "COALESCE(c.classifications -> 'customer_kind_code', to_jsonb(c.kind::text))",
-                )
+                return json_test(attribute, value,
+                                 "COALESCE(c.classifications -> 'customer_kind_code', to_jsonb(c.kind::text))")
             present = "json_type(c.classifications, '$.\"customer_kind_code\"') IS NULL"
             kind_test = "c.kind IS NULL" if value is None else f"COALESCE(c.kind = {lit(value)}, 0)"
             return f"(CASE WHEN {present} THEN {kind_test} ELSE {json_test(attribute, value)} END)"
@@ -301,8 +306,7 @@ def write_assignments_sql(*, scheme: Scheme, pack_name: str, key: str, run_id: i
     insert = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM {NEW_TABLE} n WHERE 1 = 1"
     if not period_has_rows:
         return _execute(insert)
-    distinct = "IS DISTINCT FROM" if _pg() else "IS NOT"
-    changed = " OR ".join(f"{table}.{c} {distinct} EXCLUDED.{c}" for c in _WRITTEN)
+    changed = " OR ".join(f"{table}.{c} {_distinct()} EXCLUDED.{c}" for c in _WRITTEN)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*_WRITTEN, "run_id", "computed_at", "fingerprint"))
     return _execute(
         f"{insert} ON CONFLICT (customer_id, pack_name, scheme_code, period) DO UPDATE SET {updates} WHERE {changed}"
@@ -313,7 +317,6 @@ def write_current_grades_sql(*, pack_name: str, scheme_code: str, key: str, db_n
     """Current grade = the latest period's: moved forward to this period, or corrected when this period is the
     latest and its grade changed; an earlier period re-run leaves a later current grade alone."""
     table = CurrentGrade._meta.db_table
-    distinct = "IS DISTINCT FROM" if _pg() else "IS NOT"
     _execute(
         f"INSERT INTO {table} (customer_id, pack_name, scheme_code, period, grade, updated_at) "
         f"SELECT n.customer_id, {lit(pack_name)}, {lit(scheme_code)}, {lit(key)}, n.grade, {db_now} "
@@ -321,7 +324,7 @@ def write_current_grades_sql(*, pack_name: str, scheme_code: str, key: str, db_n
         f"ON CONFLICT (customer_id, pack_name, scheme_code) DO UPDATE SET period = EXCLUDED.period, "
         f"grade = EXCLUDED.grade, updated_at = EXCLUDED.updated_at "
         f"WHERE {table}.period < EXCLUDED.period OR ({table}.period = EXCLUDED.period "
-        f"AND {table}.grade {distinct} EXCLUDED.grade)"
+        f"AND {table}.grade {_distinct()} EXCLUDED.grade)"
     )
 
 
@@ -356,12 +359,10 @@ def write_grade_events_sql(*, scheme: Scheme, pack_name: str, key: str, label: s
         data = (f"jsonb_build_object('pack', {lit(pack_name)}, 'scheme', {lit(scheme.code)}, 'period', {lit(key)}, "
                 "'grade', n.grade, 'previous_grade', n.previous_grade, 'rule', n.rule, 'article', n.article, "
                 "'metrics', n.metrics)")
-        distinct = "IS DISTINCT FROM"
     else:
         data = (f"json_object('pack', {lit(pack_name)}, 'scheme', {lit(scheme.code)}, 'period', {lit(key)}, "
                 "'grade', n.grade, 'previous_grade', n.previous_grade, 'rule', n.rule, 'article', n.article, "
                 "'metrics', json(n.metrics))")
-        distinct = "IS NOT"
     _execute(
         f"INSERT INTO {events} (customer_id, at, actor_id, kind, summary, reason, data) "
         f"SELECT n.customer_id, {db_now}, {lit(actor_id)}, 'grade_change', {summary}, SUBSTR({reason}, 1, 2000), "
@@ -371,7 +372,7 @@ def write_grade_events_sql(*, scheme: Scheme, pack_name: str, key: str, label: s
         f"LEFT JOIN {GradeOverride._meta.db_table} o ON o.id = n.override_id "
         f"LEFT JOIN {users} u ON u.id = o.approver_id "
         f"WHERE n.direction IN ({lit(Direction.UP)}, {lit(Direction.DOWN)}) "
-        f"AND (a.id IS NULL OR a.grade {distinct} n.grade)"
+        f"AND (a.id IS NULL OR a.grade {_distinct()} n.grade)"
     )
 
 

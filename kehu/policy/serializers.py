@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from kehu.policy.engine.model import BENEFIT_FIELDS
 from kehu.policy.models import GradeAssignment, GradeOverride, RegradeRun
 
 
@@ -154,22 +155,17 @@ class TermSerializer(serializers.Serializer):
     quote = serializers.CharField(allow_null=True)
 
 
-class CustomerBenefitsSerializer(serializers.Serializer):
-    pack = serializers.CharField()
-    grades = serializers.DictField(child=serializers.CharField(allow_null=True), help_text="方案编码 → 当前等级")
-    discount_cap_percent = TermSerializer(allow_null=True)
-    surcharge_percent = TermSerializer(allow_null=True)
-    payment_terms = TermSerializer(allow_null=True)
-    credit_limit = TermSerializer(allow_null=True)
-    lead_time_days = TermSerializer(allow_null=True)
-    order_priority = TermSerializer(allow_null=True)
-    rush_orders = TermSerializer(allow_null=True)
-    inquiry_response_hours = TermSerializer(allow_null=True)
-    visits_per_year = TermSerializer(allow_null=True)
-    management_level = TermSerializer(allow_null=True)
-    owner_org_unit = TermSerializer(allow_null=True)
-    extra = TermSerializer(many=True)
-    adjustments = serializers.ListField(child=serializers.CharField())
+# One term per engine benefit field (the same list CustomerBenefits.as_dict walks), so that a benefit added to the
+# engine reaches the API instead of being dropped by the serializer.
+CustomerBenefitsSerializer = type("CustomerBenefitsSerializer", (serializers.Serializer,), {
+    "__module__": __name__,
+    "__doc__": "A customer's current terms under a pack, each with its article.",
+    "pack": serializers.CharField(),
+    "grades": serializers.DictField(child=serializers.CharField(allow_null=True), help_text="方案编码 → 当前等级"),
+    **{name: TermSerializer(allow_null=True) for name in BENEFIT_FIELDS},
+    "extra": TermSerializer(many=True),
+    "adjustments": serializers.ListField(child=serializers.CharField()),
+})
 
 
 class AdminValueOutputSerializer(serializers.Serializer):

@@ -95,8 +95,13 @@ def _lock_pack(pack_name: str) -> None:
         key = int(hashlib.sha1(f"kehu.policy.regrade:{pack_name}".encode()).hexdigest()[:15], 16)  # noqa: S324
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-            # The compiled grading query is wide (hundreds of CASE branches): PostgreSQL's JIT spent seconds
-            # compiling it for a 100,000-row run that it never won back.
+
+
+def _pg_transaction_settings() -> None:
+    """For the regrade's transaction only. The compiled grading query is wide (hundreds of CASE branches):
+    PostgreSQL's JIT spent seconds compiling it for a 100,000-row run that it never won back."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
 
 
@@ -123,6 +128,7 @@ def regrade(*, pack_name: str, period: str, actor=None, trigger: str = "manual")
     try:
         with transaction.atomic():
             _lock_pack(pack_name)
+            _pg_transaction_settings()
             totals = _regrade_in_transaction(pack, parsed, groups, admin_values, run, actor, timings)
     except (AdminValueMissing, EvaluationError) as exc:
         _finish(run, started, timings, status=RunStatus.FAILED, error=str(exc))
@@ -183,11 +189,12 @@ def _regrade_in_transaction(pack, parsed, groups, admin_values, run, actor, timi
     total = _SchemeOutcome()
     customers = 0
     for index, scheme in enumerate(schemes):
-        key = parsed.containing(scheme.period).key
+        scheme_period = parsed.containing(scheme.period)
+        key = scheme_period.key
         if in_database[index]:
             now = timezone.now()
             result = grade_sql.regrade_scheme_in_database(
-                pack_name=pack.name, scheme=scheme, period=parsed, scheme_period=parsed.containing(scheme.period),
+                pack_name=pack.name, scheme=scheme, period=parsed, scheme_period=scheme_period,
                 groups=groups, metric_tables=metric_tables, earlier_periods=earlier_periods, run_id=run.pk,
                 actor_id=actor.pk if actor is not None else None, now=now, timings=timings,
                 clock=time.perf_counter,

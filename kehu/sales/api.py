@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
@@ -12,7 +10,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kehu.core.errors import ForbiddenError, ScopeError
+from kehu.core.api import body_reference
+from kehu.core.errors import ForbiddenError
 from kehu.sales import serializers as s
 from kehu.sales.models import Receivable
 from kehu.sales.selectors import demand_plan_list, import_job_get, payment_list, pickup_list, product_list
@@ -28,16 +27,6 @@ from kehu.sales.services import (
 def _need(request, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise ForbiddenError(f"您没有执行此操作的权限（{perm}）。")
-
-
-@contextmanager
-def _customer_in_body():
-    """The customer a request body names: unknown or outside the user's scope is a field error (400), not a missing
-    page (the services answer ScopeError, shown as 404 where the id is in the URL)."""
-    try:
-        yield
-    except ScopeError as exc:
-        raise ValidationError({"customer": [exc.message]}) from None
 
 
 class ProductListApi(generics.ListAPIView):
@@ -60,7 +49,7 @@ class PickupListCreateApi(generics.ListAPIView):
         data = s.PickupInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        with _customer_in_body():
+        with body_reference("customer"):
             pickup = pickup_record(
                 actor=request.user, customer=d["customer"], product=d["product"], quantity=d["quantity"],
                 unit=d["unit"], amount=d["amount"], picked_on=d["picked_on"], warehouse=d.get("warehouse"),
@@ -88,7 +77,7 @@ class PaymentListCreateApi(generics.ListAPIView):
             receivable = Receivable.objects.filter(invoice_no=d["invoice_no"], customer_id=d["customer"]).first()
             if receivable is None:
                 raise ValidationError({"invoice_no": ["发票号不存在，或不属于此客户。"]})
-        with _customer_in_body():
+        with body_reference("customer"):
             payment = payment_record(actor=request.user, customer=d["customer"], amount=d["amount"],
                                      paid_on=d["paid_on"], reference=d["reference"], receivable=receivable,
                                      method=d.get("method", ""))

@@ -152,13 +152,13 @@ def compile_grading_sql(
     minimum = [c for c in scheme.conditions if c.effect == "minimum"]
 
     # Layer 1: raw inputs per customer, and one 0/1 column per attribute test the predicates make.
-    tests: dict[tuple[str, str], str] = {}
+    tests: dict[tuple[str, str], tuple[str, str, Any]] = {}  # (attribute, repr) → (column, attribute, value)
 
     def test_column(attribute: str, value: Any) -> str:
         key = (attribute, repr(value))
         if key not in tests:
-            tests[key] = f"t_{len(tests)}"
-        return tests[key]
+            tests[key] = (f"t_{len(tests)}", attribute, value)
+        return tests[key][0]
 
     def predicate(p: Predicate) -> str:
         if p.all_of:
@@ -175,11 +175,6 @@ def compile_grading_sql(
     applies = predicate(scheme.applies_when) if scheme.applies_when is not None else None
     assign_tests = [predicate(c.when) for c in assign]
     minimum_tests = [predicate(c.when) for c in minimum]
-    all_values = {
-        key: value
-        for p in _predicates(scheme)
-        for key, value in _predicate_values(p)
-    }
     layer1 = [
         f"{customer_id} AS customer_id",
         f"{previous_sql} AS prev",
@@ -198,9 +193,8 @@ def compile_grading_sql(
         if not branches[-1].startswith("ELSE"):
             branches.append(f"ELSE {_NO_RANK}")
         layer1.append(f"CASE {' '.join(branches)} END AS r_{index}")
-    for (attribute, value_key), column in tests.items():
-        layer1.append(f"CASE WHEN {attribute_equals(attribute, all_values[(attribute, value_key)])} "
-                      f"THEN 1 ELSE 0 END AS {column}")
+    for column, attribute, value in tests.values():
+        layer1.append(f"CASE WHEN {attribute_equals(attribute, value)} THEN 1 ELSE 0 END AS {column}")
 
     # Layer 2: what decides (pre-decided rules), the best threshold rank and which criterion reached it.
     ranks = [f"r_{i}" for i in range(len(criteria))]
@@ -311,18 +305,18 @@ def explanation_sql(
         return _code_case(column, scheme.grade_codes(), names=[g.name for g in scheme.grades], missing="未评级")
 
     many = "，多项标准取最高者" if len(scheme.criteria) > 1 else ""
-    branches = [f"WHEN {rule_sql_eq(rule, 'override')} THEN '人工调整为' || {name(grade)} || '（' || {override} || "
+    branches = [f"WHEN {_rule_is(rule, 'override')} THEN '人工调整为' || {name(grade)} || '（' || {override} || "
                 "'），人工调整优先于按指标计算的等级'"]
     if scheme.applies_when is not None:
-        branches.append(f"WHEN {rule_sql_eq(rule, 'not_applicable')} THEN "
+        branches.append(f"WHEN {_rule_is(rule, 'not_applicable')} THEN "
                         f"{_literal(f'不适用：{scheme.name}只适用于{scheme.applies_when.describe()}的客户（{scheme.citation.article}）')}")
     for condition in scheme.conditions:
         prefix = f"符合『{condition.label}』（{condition.when.describe()}，{condition.citation.article}），评为"
         suffix = "（该条件为最低等级，指标达到更高等级时取高）" if condition.effect == "minimum" else ""
-        branches.append(f"WHEN {rule_sql_eq(rule, 'condition:' + condition.code)} THEN "
+        branches.append(f"WHEN {_rule_is(rule, 'condition:' + condition.code)} THEN "
                         f"{_literal(prefix)} || {name(grade)} || {_literal(suffix)}")
     lowest = "，".join(f"『{c.ranges[0].phrase(c.metric.unit)}』" for c in criteria)
-    branches.append(f"WHEN {rule_sql_eq(rule, 'below_lowest')} THEN "
+    branches.append(f"WHEN {_rule_is(rule, 'below_lowest')} THEN "
                     f"{_literal(f'未达到{lowest}（{criteria[0].ranges[0].source.citation.article}）的最低标准，不评级')}")
     movement = ""
     if scheme.movement is not None:
@@ -343,31 +337,15 @@ def explanation_sql(
             value = metric_text(criterion.metric.code)
             shown = f"(CASE WHEN {value} LIKE '%.%' THEN rtrim(rtrim({value}, '0'), '.') ELSE {value} END)"
             branches.append(
-                f"WHEN {rule_sql_eq(rule, 'threshold:' + criterion.metric.code)} AND {reached} = "
+                f"WHEN {_rule_is(rule, 'threshold:' + criterion.metric.code)} AND {reached} = "
                 f"{_literal(entry.grade)} THEN {_literal(criterion.metric.label + ' ')} || {shown} || "
                 f"{_literal(sentence)} || {movement}"
             )
     return f"CASE {' '.join(branches)} ELSE '' END"
 
 
-def rule_sql_eq(column: str, value: str) -> str:
+def _rule_is(column: str, value: str) -> str:
     return f"{column} = {_literal(value)}"
-
-
-def _predicates(scheme: Scheme) -> list[Predicate]:
-    found = [scheme.applies_when] if scheme.applies_when is not None else []
-    found.extend(c.when for c in scheme.conditions)
-    return found
-
-
-def _predicate_values(p: Predicate) -> list[tuple[tuple[str, str], Any]]:
-    out = []
-    for part in p.all_of:
-        out.extend(_predicate_values(part))
-    if p.attribute and not p.no_previous_grade:
-        values = p.one_of if p.one_of is not None else (p.equals,)
-        out.extend(((p.attribute, repr(v)), v) for v in values)
-    return out
 
 
 def _greatest(columns: Sequence[str]) -> str:
