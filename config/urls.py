@@ -11,6 +11,10 @@ api_patterns = [
     path("", include("kehu.workflow.api_urls")),
     path("", include("kehu.workdays.api_urls")),
     path("", include("kehu.service.api_urls")),
+    path("", include("kehu.orders.api_urls")),
+    path("", include("kehu.development.api_urls")),
+    path("", include("kehu.reports.api_urls")),
+    path("", include("kehu.housing.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -27,6 +31,10 @@ urlpatterns = [
     path("approvals/", include("kehu.workflow.urls")),
     path("calendar/", include("kehu.workdays.urls")),
     path("service/", include("kehu.service.urls")),
+    path("orders/", include("kehu.orders.urls")),
+    path("development/", include("kehu.development.urls")),
+    path("reports/", include("kehu.reports.urls")),
+    path("housing/", include("kehu.housing.urls")),
 ]
 # Uploaded files (scans, attachments) are never served from a public media URL: only through logged-in views
 # that check the customer's data scope.

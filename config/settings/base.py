@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "kehu.policy",
     "kehu.sales",
     "kehu.service",
+    "kehu.orders",
+    "kehu.development",
+    "kehu.reports",
+    "kehu.housing",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ contacts and qualifications (some expiring soon). Deterministic for a given seed
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -56,6 +57,30 @@ DEMO_USERS = [
     ("jingli3", "王经理（客户经理）", "HB-SALES-2", ("account_manager",), "xiaoshou"),
     ("yewu", "冯员（业务人员）", "HB-SALES-2", ("staff",), "jingli3"),
 ]
+
+
+@dataclass(frozen=True)
+class DemoLoader:
+    """An app's demo data, loaded after the core activity (customers, pickups, grades, approvals, service).
+
+    `load(today=...)` goes through the app's services, is deterministic and idempotent (a second run adds nothing),
+    and returns a one-line message for the console (中文 / English) or "" when it added nothing."""
+
+    key: str
+    order: int
+    load: Callable[..., str]
+
+
+_DEMO_LOADERS: dict[str, DemoLoader] = {}
+
+
+def register_demo_loader(loader: DemoLoader) -> None:
+    """Apps register their demo data from AppConfig.ready; `kehu_demo` runs them in `order`."""
+    _DEMO_LOADERS[loader.key] = loader
+
+
+def demo_loaders() -> list[DemoLoader]:
+    return sorted(_DEMO_LOADERS.values(), key=lambda loader: (loader.order, loader.key))
 
 
 def org_code_check(digits8: str) -> str:

@@ -55,6 +55,18 @@ STANDARD_ROLES: tuple[RoleSpec, ...] = (
 
 
 _EXTENSIONS: dict[str, set[str]] = {}
+_APP_ROLES: dict[str, RoleSpec] = {}
+
+
+def register_role(spec: RoleSpec) -> None:
+    """Apps add roles their regulation names (e.g. 计划员, 董事长) from AppConfig.ready; bootstrap creates them."""
+    _APP_ROLES[spec.code] = spec
+
+
+def all_role_specs() -> tuple[RoleSpec, ...]:
+    """The standard roles, then the roles apps registered."""
+    standard = {spec.code for spec in STANDARD_ROLES}
+    return STANDARD_ROLES + tuple(spec for code, spec in _APP_ROLES.items() if code not in standard)
 
 
 def register_role_permissions(role_code: str, permissions: tuple[str, ...]) -> None:
@@ -77,7 +89,7 @@ def _permissions(codes: tuple[str, ...]) -> list[Permission]:
 def roles_bootstrap() -> dict[str, Role]:
     """Create or refresh the standard roles (idempotent), with the permissions apps registered."""
     roles = {}
-    for spec in STANDARD_ROLES:
+    for spec in all_role_specs():
         role, _ = Role.objects.update_or_create(
             code=spec.code, defaults={"name": spec.name, "data_scope": spec.scope, "description": spec.description}
         )

@@ -36,7 +36,11 @@ class ChainStep:
 
     @property
     def role_name(self) -> str:
-        return ROLE_NAMES.get(self.role, self.role)
+        if self.role in ROLE_NAMES:
+            return ROLE_NAMES[self.role]
+        from kehu.org.roles import all_role_specs
+
+        return next((spec.name for spec in all_role_specs() if spec.code == self.role), self.role)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from kehu.core.demo import DEMO_PASSWORD, DEMO_USERS, demo_customers_load, demo_org_load
+from kehu.core.demo import DEMO_PASSWORD, DEMO_USERS, demo_customers_load, demo_loaders, demo_org_load
 from kehu.customers.models import Customer
 
 
@@ -48,3 +48,7 @@ class Command(BaseCommand):
             return
         if service_demo_load(today=today).added:
             self.stdout.write("已添加演示投诉、走访与满意度调查 / added demo complaints, visits and surveys")
+        for loader in demo_loaders():
+            message = loader.load(today=today)
+            if message:
+                self.stdout.write(message)
