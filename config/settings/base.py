@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kehu.development",
     "kehu.reports",
     "kehu.housing",
+    "kehu.audit",
 ]
 
 MIDDLEWARE = [
@@ -280,5 +281,10 @@ if TESTING:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     MEDIA_ROOT = VAR_DIR / "test-media"
+
+# Audit records (history, read log, archive events, audit exports) are kept at least 6 months (kehu/audit/retention.py);
+# a value below 6 fails the system check. No edit or delete through any UI or API; simple-history's revert is off.
+KEHU_AUDIT_RETENTION_MONTHS = int(os.environ.get("KEHU_AUDIT_RETENTION_MONTHS", "12"))
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
