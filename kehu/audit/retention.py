@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import contextvars
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -29,6 +30,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
 MINIMUM_RETENTION_MONTHS = 6
+PRUNE_BATCH = 5000
 DEFAULT_RETENTION_MONTHS = 12
 
 
@@ -110,9 +112,14 @@ def _refuse_update(sender, instance, raw=False, **kwargs):
         f"{sender._meta.label} #{instance.pk}: 审计记录不可修改 / audit records cannot be changed")
 
 
+@functools.cache
+def _time_field(model: type[models.Model]) -> str:
+    return next(s.time_field for s in audit_sources() if s.model is model)
+
+
 def _refuse_delete(sender, instance, **kwargs):
     before = _pruning.get()
-    time_field = next(s.time_field for s in audit_sources() if s.model is sender)
+    time_field = _time_field(sender)
     when = _row_time(instance, time_field)
     if before is not None and when is not None and when < before:
         return
@@ -224,8 +231,16 @@ def audit_prune(*, before: date | None = None, dry_run: bool = False) -> dict:
     try:
         with transaction.atomic():
             for source in audit_sources():
-                qs = source.model._default_manager.filter(**{f"{source.time_field}__lt": bound})
-                counts[source.model._meta.label] = qs.count() if dry_run else qs.delete()[0]
+                manager = source.model._default_manager
+                qs = manager.filter(**{f"{source.time_field}__lt": bound})
+                if dry_run:
+                    counts[source.model._meta.label] = qs.count()
+                    continue
+                deleted = 0
+                # in batches: a delete with signals holds every deleted object in memory
+                while pks := list(qs.order_by().values_list("pk", flat=True)[:PRUNE_BATCH]):
+                    deleted += manager.filter(pk__in=pks).delete()[0]
+                counts[source.model._meta.label] = deleted
     finally:
         _pruning.reset(token)
     return {"before": before.isoformat(), "retention_months": retention_months(), "dry_run": dry_run,
