@@ -256,7 +256,7 @@ def main() -> int:
                "KEHU_LOAD_APPROVERS": str(args.approvers)}
         started = time.time()
         stack.t0 = started
-        spawn_rate = max(1, args.users // 60)
+        spawn_rate = max(1, args.users // 100)  # a morning's logins over ~100 s
         locust_proc = subprocess.Popen(
             [str(locust), "-f", str(ROOT / "bench" / "load" / "locustfile.py"), "--headless",
              "-u", str(args.users + args.approvers), "-r", str(spawn_rate), "-t", f"{args.duration}s",
@@ -288,14 +288,22 @@ def main() -> int:
         stack.event("SIGKILL gunicorn worker", pid=victim)
 
         time.sleep(max(5, args.duration * 0.05))
-        stack.shell("from kehu.policy.tasks import regrade_task; regrade_task('hb-chemicals', '2026-11')")
-        stack.event("regrade queued (hb-chemicals, 2026-11)")
-        deadline = time.time() + 60
+        # Queue the regrade and restart PostgreSQL as soon as a worker runs it (the queueing shell itself takes
+        # seconds on a loaded machine, longer than the regrade: poll while it starts).
+        enqueue = subprocess.Popen([str(APP_PY), "manage.py", "shell", "-c",
+                                    "from kehu.policy.tasks import regrade_task; "
+                                    "regrade_task('hb-chemicals', '2026-11')"], cwd=ROOT, env=stack.env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stack.event("regrade being queued (hb-chemicals, 2026-11)")
+        deadline = time.time() + 120
+        seen = False
         while time.time() < deadline:
             if stack.sql("SELECT count(*) FROM policy_regraderun WHERE status = 'running'") != "0":
+                seen = True
                 break
-            time.sleep(0.5)
-        time.sleep(2)
+            time.sleep(0.2)
+        enqueue.wait(timeout=120)
+        stack.event("regrade running" if seen else "regrade not seen running")
         outage = time.time()
         stack.pg_ctl("restart")
         stack.event("PostgreSQL restarted", seconds=round(time.time() - outage, 1))

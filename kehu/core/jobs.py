@@ -200,7 +200,9 @@ def job_execute(job: Job, *, key: str = "", trigger: str = JobTrigger.DIRECT, kw
 RECORD_RETRY_SECONDS = 120
 
 
-def _save_when_database_is_back(run: JobRun) -> None:
+def record_when_database_is_back(write: Callable[[], Any], *, what: str) -> bool:
+    """Run `write` (recording a failure); when the database is not answering, reconnect and try again for up to
+    RECORD_RETRY_SECONDS (a PostgreSQL restart takes seconds). False when it could not be recorded."""
     from django.db import connection
 
     deadline = time.monotonic() + RECORD_RETRY_SECONDS
@@ -208,13 +210,19 @@ def _save_when_database_is_back(run: JobRun) -> None:
         try:
             if not connection.in_atomic_block:
                 connection.close()  # drop the dead connection; the next query opens a new one
-            run.save(update_fields=["status", "finished_at", "message", "result"])
-            return
+            write()
+            return True
         except Exception as exc:
             if not database_unavailable(exc) or time.monotonic() > deadline:
-                logger.error("job run %s could not be recorded as interrupted: %s", run.pk, exc)
-                return
+                logger.error("%s could not be recorded: %s", what, exc)
+                return False
             time.sleep(2)
+
+
+def _save_when_database_is_back(run: JobRun) -> None:
+    record_when_database_is_back(
+        lambda: run.save(update_fields=["status", "finished_at", "message", "result"]),
+        what=f"job run {run.pk} (interrupted)")
 
 
 def _pid_alive(pid: int) -> bool:

@@ -188,9 +188,16 @@ class RequestLogMiddleware:
         # Lines logged inside the view carry the user id too. Session users are known here (the view would look
         # them up anyway); API token users only once DRF authenticates, so the access line reads it again.
         if request.path not in PROBE_PATHS:
-            user = getattr(request, "user", None)
-            if user is not None and user.is_authenticated:
-                user_id_var.set(user.pk)
+            try:
+                user = getattr(request, "user", None)
+                if user is not None and user.is_authenticated:
+                    user_id_var.set(user.pk)
+            except Exception as exc:
+                # Looking the user up is the first query of most requests: with the database down it fails here,
+                # outside the view, where process_exception would not see it.
+                if database_unavailable(exc):
+                    return self.process_exception(request, exc)
+                raise
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

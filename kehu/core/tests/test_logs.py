@@ -116,6 +116,19 @@ def test_a_database_that_does_not_answer_is_a_503_to_retry(client, am_user, monk
     assert "数据库暂时不可用" in response.content.decode()
 
 
+def test_a_database_down_before_the_view_looks_up_the_user_is_a_503_too(client, am_user, monkeypatch):
+    client.force_login(am_user)
+
+    def down(request):
+        raise _unavailable()
+
+    monkeypatch.setattr("django.contrib.auth.middleware.auth.get_user", down)
+    response = client.get(reverse("customers:list"))
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    api = client.get("/api/customers/")
+    assert api.status_code == 503 and api.json()["code"] == "unavailable"
+
+
 def test_an_error_in_the_sql_itself_stays_a_500(client, am_user, monkeypatch):
     client.raise_request_exception = False
     client.force_login(am_user)
