@@ -386,6 +386,10 @@ def register() -> None:
                                description))
     register_role_permissions("marketing_head", APPLICATION_WORK)
     register_role_permissions("sysadmin", ("workflow.view_application",))
+    from kehu.core.demo import DemoLoader, register_demo_loader
+    from kehu.workflow.application_demo import load_demo
+
+    register_demo_loader(DemoLoader("applications", 75, load_demo))
     register_nav(NavItem("applications", _("大客户申请"), "workflow:application_list", 66, "workflow.view_application"))
     for kind in APPLICATION_KINDS:
         register_kind(kind, KindSpec(on_event=on_application_approval_event, url=lambda a: reverse(
