@@ -183,7 +183,7 @@ def fetch_manual_metrics(pack_name: str, scheme: Scheme) -> dict[str, dict[int, 
 
 
 def fetch_current_grades(pack_name: str, scheme_code: str) -> dict[int, tuple[str, str | None]]:
-    """{customer_id: (period, grade)} from CurrentGrade — one query."""
+    """{customer_id: (period, grade)}: each customer's latest history row of the scheme — one query."""
     return {
         customer_id: (period, grade)
         for customer_id, period, grade in CurrentGrade.objects.filter(
@@ -192,29 +192,32 @@ def fetch_current_grades(pack_name: str, scheme_code: str) -> dict[int, tuple[st
     }
 
 
-def fetch_previous_grades(
-    pack_name: str, scheme_code: str, period_key: str,
-    current: Mapping[int, tuple[str, str | None]] | None = None,
-) -> dict[int, str | None]:
+def latest_period_before(pack_name: str, scheme_code: str, period_key: str) -> str | None:
+    """The scheme's latest graded period before `period_key` (one probe of the history's movers index)."""
+    return (GradeAssignment.objects.filter(pack_name=pack_name, scheme_code=scheme_code, period__lt=period_key)
+            .order_by("-period").values_list("period", flat=True).first())
+
+
+def fetch_previous_grades(pack_name: str, scheme_code: str, period_key: str) -> dict[int, str | None]:
     """Each customer's grade in the latest earlier period of this scheme (None = graded but no grade).
 
-    Taken from the current grades (`current`, as fetch_current_grades returns them) when all of them are earlier
-    than this period (the usual monthly run: no extra query); otherwise (re-running or back-filling a period) from
-    the history, latest earlier period per customer.
+    Three queries: the scheme's latest earlier period; every customer's row of that period (the usual monthly run:
+    everybody graded then is found here); and, for customers not graded in that period (suspended then back, or
+    re-running an old period), their own latest earlier row.
     """
-    if current is None:
-        current = fetch_current_grades(pack_name, scheme_code)
-    if all(period < period_key for period, _grade in current.values()):
-        return {customer_id: grade for customer_id, (_period, grade) in current.items()}
-    history = (
-        GradeAssignment.objects.filter(pack_name=pack_name, scheme_code=scheme_code, period__lt=period_key)
-        .order_by("customer_id", "-period")
-        .values_list("customer_id", "period", "grade")
+    previous_key = latest_period_before(pack_name, scheme_code, period_key)
+    if previous_key is None:
+        return {}
+    scheme_rows = GradeAssignment.objects.filter(pack_name=pack_name, scheme_code=scheme_code)
+    out: dict[int, str | None] = dict(
+        scheme_rows.filter(period=previous_key).values_list("customer_id", "grade").iterator(chunk_size=10000))
+    older = (
+        scheme_rows.filter(period__lt=previous_key)
+        .exclude(customer_id__in=scheme_rows.filter(period=previous_key).values("customer_id"))
+        .order_by("customer_id", "-period").values_list("customer_id", "grade")
     )
-    out: dict[int, str | None] = {}
-    for customer_id, _period, grade in history.iterator(chunk_size=5000):
-        if customer_id not in out:
-            out[customer_id] = grade
+    for customer_id, grade in older.iterator(chunk_size=5000):
+        out.setdefault(customer_id, grade)
     return out
 
 

@@ -175,7 +175,8 @@ def test_a_bad_row_late_in_the_file_still_leaves_nothing_and_is_reported_with_th
     rows[11000] = row("R1")  # repeats line 3's reference
     result = import_pickups(write_csv(rows))
     assert not result.ok and result.error_count == 2
-    assert reasons(result) == {(7002, "金额"): "金额不是有效数字（最多2位小数）", (11002, "单据号"): "单据号与第3行重复"}
+    assert reasons(result) == {(7002, "金额"): "金额不是有效数字（最多2位小数）",
+                               (11002, "单据号"): "单据号与第3行重复"}
     assert Pickup.objects.count() == 0
 
 
