@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q, Sum
+from django.db import connection
+from django.db.models import BigIntegerField, Count, F, Func, Q, Sum
 
 from kehu.customers.models import Customer, CustomerStatus
 from kehu.policy.engine import CustomerFacts, Override, Scheme
@@ -120,9 +121,30 @@ def _aggregate_queryset(source: str, window: Period, group: list[MetricSpec]):
         qs = Receivable.objects.filter(due_on__gte=window.start, due_on__lte=window.end).filter(
             Q(settled_on__gt=F("due_on")) | Q(settled_on__isnull=True, due_on__lt=today)
         )
+    if source == "pickup" and connection.vendor == "sqlite":
+        # Grouped by "+customer_id": with a bare customer_id SQLite's planner skip-scans the (customer, picked_on)
+        # index — one seek per customer and a row lookup per pickup, 48 s for a year of 5,000,000 pickups — where
+        # the (picked_on, product_group) range and a temporary B-tree for the groups take 2.7 s (0.7 s against
+        # 3.4 s for a month), pickups stored in date order as imports store them (docs/grading.md).
+        column = group_column(source)
+        return qs.values(**{column: _NoIndex(F("customer_id"))}).annotate(**annotations).order_by().values_list(
+            column, *annotations.keys()
+        )
     return qs.values("customer_id").annotate(**annotations).order_by().values_list(
         "customer_id", *annotations.keys()
     )
+
+
+def group_column(source: str) -> str:
+    """The name of the customer column of `_aggregate_queryset(source, …)` on this database."""
+    return "grouped_customer" if source == "pickup" and connection.vendor == "sqlite" else "customer_id"
+
+
+class _NoIndex(Func):
+    """SQLite's way to keep a term off an index: a unary plus (the value is unchanged)."""
+
+    template = "+%(expressions)s"
+    output_field = BigIntegerField()
 
 
 def aggregate_querysets(specs: Iterable[MetricSpec]) -> list:

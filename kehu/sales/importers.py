@@ -239,6 +239,7 @@ class _ProductUnit:
     same: bool  # unit == base unit: the base quantity is the quantity itself, no arithmetic
     product_error: str | None
     unit_error: str | None
+    ratio: tuple[int, int] | None = None  # the factor as an exact fraction (integer arithmetic on plain quantities)
 
 
 class _Lookups:
@@ -288,11 +289,13 @@ class _Lookups:
             factor = p.bag_weight_kg / 1000
         unit_error = None if factor is not None else (
             f"单位与产品不符：产品“{p.name}”按“{p.base_unit}”计量，且未设置该单位的折算")
-        return _ProductUnit(p.id, p.group_id, unit, factor, unit == p.base_unit, product_error, unit_error)
+        return _ProductUnit(p.id, p.group_id, unit, factor, unit == p.base_unit, product_error, unit_error,
+                            factor.as_integer_ratio() if factor is not None else None)
 
 
 # ---------------------------------------------------------------- normalising one row (both databases)
 
+_BLANKS = re.compile("[" + TRIM + "]").search
 _PLAIN_QTY = re.compile(r"[0-9]{1,15}(?:[.][0-9]{0,3})?").fullmatch  # the common case: no sign, no separators
 _PLAIN_AMOUNT = re.compile(r"[0-9]{1,14}(?:[.][0-9]{0,2})?").fullmatch
 _MAX_BASE = Decimal("1e15")  # numeric(18, 3): 15 integer digits
@@ -304,6 +307,24 @@ def _base_quantity(quantity: str, factor: Decimal) -> str | None:
     None when it does not fit numeric(18, 3)."""
     b = (Decimal(quantity) * factor).quantize(_THOUSANDTH, ROUND_HALF_UP)
     return str(b) if abs(b) < _MAX_BASE else None
+
+
+def _plain_base_quantity(quantity: str, ratio: tuple[int, int]) -> str | None:
+    """_base_quantity for a plain quantity (digits, at most one dot, ≤ 3 decimals) in integer arithmetic —
+    a third of the cost of Decimal, the same result: thousandths × factor (an exact ratio), rounded half up."""
+    dot = quantity.find(".")
+    if dot < 0:
+        thousandths = int(quantity) * 1000
+    else:
+        frac = quantity[dot + 1:]
+        thousandths = int(quantity[:dot]) * 1000 + (int(frac) * _SCALE[len(frac)] if frac else 0)
+    num, den = ratio
+    b = (2 * thousandths * num + den) // (2 * den)
+    return f"{b // 1000}.{b % 1000:03d}" if b < _MAX_BASE_THOUSANDTHS else None
+
+
+_SCALE = (1, 100, 10, 1)
+_MAX_BASE_THOUSANDTHS = 10 ** 18
 
 
 TypedRow = tuple  # (customer_id, product_id, group_id, quantity, unit, base_quantity, amount, picked_on, warehouse_id,
@@ -333,7 +354,11 @@ class _Normaliser:
         """The eight cells this import reads, trimmed; None for a blank row."""
         if cells.__class__ is list and len(cells) >= self.width:  # a CSV row: text cells, picked in C
             cells.append("")  # what the -1 of an absent optional column picks
-            out = [v.strip(TRIM) for v in self._pick(cells)]
+            picked = self._pick(cells)
+            joined = "".join(picked)
+            if not _BLANKS(joined):  # the common case: nothing to trim (one scan instead of eight strips)
+                return list(picked) if joined else None
+            out = [v.strip(TRIM) for v in picked]
             return out if any(out) else None
         n = len(cells)
         out = []
@@ -358,7 +383,7 @@ class _Normaliser:
             if pu.same:
                 base = qty_t
             else:
-                base = _base_quantity(qty_t, pu.factor)
+                base = _plain_base_quantity(qty_t, pu.ratio)
                 if base is None:
                     return None, self.errors(line, v, cid, pu, day)
             if wh:

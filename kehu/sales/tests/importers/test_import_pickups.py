@@ -199,3 +199,14 @@ def test_a_customer_suspended_while_the_file_is_read_is_reported(catalogue, cust
     result = import_pickups(write_csv([row("R1"), row("R2", customer="C002")]))
     assert reasons(result) == {(3, "客户编码"): "客户不是正式客户（当前状态：暂停业务），不得提货"}
     assert Pickup.objects.count() == 0
+
+
+@pytest.mark.parametrize(("qty", "expected"), [("20", "0.015"), ("20.000", "0.015"), ("+20", "0.015"),
+                                               ("60", "0.044"), ("1,000", "0.725"), ("0.6", "0.000")])
+def test_litres_convert_to_tonnes_rounding_half_up(catalogue, customers, write_csv, qty, expected):
+    """20 L × 0.7250 kg/L = 14.5 kg = 0.0145 t: half rounds up (as PostgreSQL's ROUND), not to even (0.014) — the
+    same whether the quantity is plain or carries a sign or separators."""
+    path = write_csv([row("L1", product="GAS-92", qty=qty, unit="升", amount="1")])
+    result = import_pickups(path)
+    assert result.ok, result.errors
+    assert Pickup.objects.get().base_quantity == Decimal(expected)
