@@ -93,8 +93,10 @@ class MetricTables:
                 # SQLite sums decimals as floats: back to the column's places, as fetch._dec does in Python.
                 select = ", ".join(f"ROUND(m_{i}, {_PLACES[s.kind]}) AS m_{i}" for i, s in enumerate(group))
                 _drop(table)
-                _execute(f"CREATE TEMP TABLE {table} AS SELECT {fetch.group_column(source)} AS customer_id, "
-                         f"{select} FROM ({inner}) q", params)
+                # CAST: "+customer_id" has no declared type, and a column without INTEGER affinity could not be
+                # joined through its index (SQLite scanned the table once per customer).
+                _execute(f"CREATE TEMP TABLE {table} AS SELECT CAST({fetch.group_column(source)} AS INTEGER) "
+                         f"AS customer_id, {select} FROM ({inner}) q", params)
                 _execute(f"CREATE UNIQUE INDEX {table}_customer ON {table} (customer_id)")
             self.tables.append(table)
             for i, spec in enumerate(group):
