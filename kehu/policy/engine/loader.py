@@ -65,6 +65,7 @@ from .model import (
     VisitFrequency,
     Workflows,
 )
+from .reports import build_report_rules
 from .yamlsrc import LineDict, LineList, parse_yaml
 
 PACK_SUFFIXES = (".yaml", ".yml")
@@ -301,6 +302,7 @@ class _PackBuilder:
                 "workflows",
                 "provisions",
                 "notes",
+                "reports",
             ),
         )
         name = self.text(root, "pack", "策略包顶层")
@@ -323,6 +325,7 @@ class _PackBuilder:
         adjustments = self.build_adjustments(root, schemes)
         workflows = self.build_workflows(root, roles, schemes)
         provisions = self.build_provisions(root)
+        report_rules = build_report_rules(self, root)
         self.check_admin_keys()
         if self.issues:
             return None
@@ -342,6 +345,7 @@ class _PackBuilder:
             workflows=workflows,
             provisions=tuple(provisions),
             org_units=tuple(org_units),
+            reports=report_rules,
         )
 
     def check_admin_keys(self) -> None:
