@@ -168,6 +168,12 @@ def reports_demo_load(*, today: date) -> str:
         report_correct(actor=admin, submission_id=first.pk, reason=f"补录 {late_day:%m月%d日} 柴油提货单 60 吨，"
                        "客户规模与管理级别随之调整。", today=today)
         added.append(f"{period} 附录5 已提交并更正（第1版保留）")
+    review = report_definition("hb_review_quarter")
+    quarter = latest_ended_period(review, today).key
+    if root is not None and not ReportSubmission.objects.filter(report_code=review.code, period=quarter,
+                                                                unit=root).exists():
+        report_submit(actor=admin, code=review.code, period=quarter, unit_id=root.pk, today=today)
+        added.append(f"{quarter} 客户季度评审表已提交")
     if not added:
         return ""
     return "定期报表演示数据：" + "；".join(added) + " / reports demo data loaded"
