@@ -42,7 +42,7 @@ class FuelRow:
     pickups: int = 0
     first_day: date | None = None
     last_day_in_month: date | None = None
-    last_pickup: date | None = None  # the last counted pickup up to the month's end (within the year looked at)
+    last_pickup: date | None = None  # the last counted pickup up to the month's end, as far back as `lookback`
     counted: Decimal = ZERO  # this month, the churn rule's product groups
     counted_previous: Decimal = ZERO
     counted_last_year: Decimal = ZERO
@@ -71,6 +71,7 @@ class FuelMonth:
     churn_thresholds: dict[str, Decimal]
     period_start: date
     period_end: date
+    lookback: date  # the earliest pickup read for the last pickup date
 
     def is_new(self, row: FuelRow) -> bool:
         """Admitted (建档) during the month."""
@@ -109,7 +110,12 @@ def fuel_month(ctx: ReportContext) -> FuelMonth:
     spec = pack.reports.churn if pack.reports else None
     period = ctx.period
     previous, last_year = previous_period(period), same_period_last_year(period)
-    population = Customer.objects.filter(ctx.customer_q(), predicate_q(spec.applies_when if spec else None))
+    scope = ctx.customer_q()
+    population = Customer.objects.filter(scope, predicate_q(spec.applies_when if spec else None))
+    # The pickups, grades and visits are narrowed by the scope only; the 机构 test on the customers' JSON is left to
+    # the merge below (rows of other customers find no row): PostgreSQL cannot estimate a JSON predicate and chose a
+    # per-customer nested loop over the pickups for it.
+    related = Q(customer_id__in=Customer.objects.filter(scope).values("pk")) if scope else Q()
     if spec is None:
         population = population.filter(classifications__customer_kind="机构")
     rows: dict[int, FuelRow] = {}
@@ -123,9 +129,9 @@ def fuel_month(ctx: ReportContext) -> FuelMonth:
     counted_ids = [groups[g] for g in (spec.product_groups if spec and spec.product_groups else (GASOLINE, DIESEL))
                    if g in groups]
     gas, diesel, card = groups.get(GASOLINE, -1), groups.get(DIESEL, -1), groups.get(CARD, -1)
-    # A year back from the month (366 days cover the same month last year) — and at least as far as the longest
-    # gap the no-pickup rule looks for.
-    lookback = min(period.start - timedelta(days=366), last_year.start)
+    # The pickups read: last month and this one, the same month last year, and as far back as the no-pickup rule
+    # looks (a customer whose last pickup is older reached the gap before this month). Not the whole year between.
+    lookback = previous.start
     thresholds: dict[str, Decimal] = {}
     problem = ""
     admin_values = admin_values_for(PACK)
@@ -145,9 +151,10 @@ def fuel_month(ctx: ReportContext) -> FuelMonth:
 
     this_month = Q(picked_on__gte=period.start)
     counted = Q(product_group_id__in=counted_ids)
+    window = Q(picked_on__gte=lookback, picked_on__lte=period.end) | Q(picked_on__gte=last_year.start,
+                                                                          picked_on__lte=last_year.end)
     aggregates = (
-        Pickup.objects.filter(customer_id__in=population.values("pk"), picked_on__gte=lookback,
-                              picked_on__lte=period.end)
+        Pickup.objects.filter(window, related)
         .values("customer_id")
         .annotate(
             gasoline=Sum("base_quantity", filter=this_month & Q(product_group_id=gas)),
@@ -157,7 +164,7 @@ def fuel_month(ctx: ReportContext) -> FuelMonth:
             pickups=Count("id", filter=this_month & counted),
             first_day=Min("picked_on", filter=this_month & counted),
             last_in_month=Max("picked_on", filter=this_month & counted),
-            last_pickup=Max("picked_on", filter=counted),
+            last_pickup=Max("picked_on", filter=counted & Q(picked_on__gte=lookback)),
             counted=Sum("base_quantity", filter=this_month & counted),
             counted_previous=Sum("base_quantity", filter=counted & Q(picked_on__gte=previous.start,
                                                                      picked_on__lte=previous.end)),
@@ -177,7 +184,7 @@ def fuel_month(ctx: ReportContext) -> FuelMonth:
         row.counted_last_year = a["counted_last_year"] or ZERO
 
     for cid, scheme, grade in GradeAssignment.objects.filter(
-            customer_id__in=population.values("pk"), pack_name=PACK, period=period.key,
+            related, pack_name=PACK, period=period.key,
             scheme_code__in=("management_level", "institution_size")).values_list(
             "customer_id", "scheme_code", "grade").order_by():
         row = rows.get(cid)
@@ -188,7 +195,7 @@ def fuel_month(ctx: ReportContext) -> FuelMonth:
                 row.size = grade or ""
 
     for cid, n in VisitReport.objects.filter(
-            customer_id__in=population.values("pk"), visited_on__gte=period.start, visited_on__lte=period.end
+            related, visited_on__gte=period.start, visited_on__lte=period.end
     ).values("customer_id").annotate(n=Count("id")).values_list("customer_id", "n").order_by():
         if cid in rows:
             rows[cid].visits = n
@@ -198,4 +205,4 @@ def fuel_month(ctx: ReportContext) -> FuelMonth:
         for reason in churn_reasons(spec, facts, period_start=period.start, period_end=period.end,
                                     admin_values=admin_values):
             rows[reason.customer_id].churn.append(reason)
-    return FuelMonth(list(rows.values()), spec, problem, thresholds, period.start, period.end)
+    return FuelMonth(list(rows.values()), spec, problem, thresholds, period.start, period.end, lookback)

@@ -231,8 +231,8 @@ def build_tracking_detail(ctx: ReportContext) -> ReportResult:
               change_percent(now, last_year), sum(row[18] for row in rows),
               f"流失 {sum(1 for r in month.rows if r.churn)} 户" if churn_ready else ""]
     table = ReportTable("detail", "明细", columns, rows, header_rows=header, totals=totals)
-    notes = ["同比、环比按汽油与柴油合计计算；平均间隔为本月相邻两次加油的平均天数（6.6.1 加油周期）。",
-             *_churn_notes(month)]
+    notes = ["同比、环比按汽油与柴油合计计算；平均间隔为本月相邻两次加油的平均天数（6.6.1 加油周期）。"
+             f"最后加油日期查至 {month.lookback:%Y-%m-%d}，更早的为空。", *_churn_notes(month)]
     return ReportResult(tables=[table], notes=notes)
 
 

@@ -106,3 +106,24 @@ def test_malformed_or_ancient_periods_are_refused(text):
     with pytest.raises(ValidationError) as err:
         report_period(grade_table(), text, today=TODAY)
     assert "period" in err.value.message_dict
+
+
+def test_every_pack_due_day_names_a_registered_form_that_reads_it():
+    from kehu.policy.selectors import pack_files, pack_get
+    from kehu.reports.registry import report_definitions
+
+    readers = {(rule.pack, rule.pack_due_day) for d in report_definitions() for rule in d.due if rule.pack_due_day}
+    declared = {(name, due.report) for name in pack_files() if (pack := pack_get(name)).reports
+                for due in pack.reports.due_days}
+    assert declared and declared == readers
+
+
+def test_every_schedule_a_form_reads_exists_in_its_pack():
+    from kehu.policy.selectors import pack_get
+    from kehu.reports.registry import report_definitions
+
+    for d in report_definitions():
+        for rule in d.due:
+            if rule.schedule:
+                schedules = {s.code: s for s in pack_get(rule.pack).workflows.schedules}
+                assert schedules[rule.schedule].day_of_month == 5, d.code
