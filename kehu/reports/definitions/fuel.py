@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db import connection
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Min, Q, Sum
 
 from kehu.policy.engine import AdminValueMissing
 from kehu.policy.engine.model import Predicate
@@ -25,7 +26,7 @@ PACK = "shandong-retail"
 GASOLINE, DIESEL, CARD = "汽油", "柴油", "不记名加油卡"  # product group names the pack's metrics use (3.2)
 
 
-@dataclass
+@dataclass(slots=True)
 class FuelRow:
     customer_id: int
     code: str
@@ -34,7 +35,7 @@ class FuelRow:
     unit_name: str
     unit_path: str
     owner: str
-    created_on: date | None
+    is_new: bool  # 建档 during the month
     gasoline: Decimal = ZERO
     diesel: Decimal = ZERO
     card: Decimal = ZERO
@@ -75,7 +76,7 @@ class FuelMonth:
 
     def is_new(self, row: FuelRow) -> bool:
         """Admitted (建档) during the month."""
-        return row.created_on is not None and self.period_start <= row.created_on <= self.period_end
+        return row.is_new
 
 
 def predicate_q(predicate: Predicate | None, prefix: str = "") -> Q:
@@ -91,6 +92,26 @@ def predicate_q(predicate: Predicate | None, prefix: str = "") -> Q:
     if predicate.one_of is not None:
         return Q(**{f"{key}__in": list(predicate.one_of)})
     return Q(**{key: predicate.equals})
+
+
+def _aware(day: date, days_after: int = 0):
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.combine(day + timedelta(days=days_after), time.min))
+
+
+def fetch_tuples(queryset) -> list[tuple]:
+    """The rows of a values() queryset as plain tuples in its column order. On PostgreSQL the compiled SQL is run on
+    the cursor (psycopg already gives Decimal, date and int; Django's per-value converters cost a second per
+    100,000 rows); on SQLite, whose raw values are floats and strings, through the ORM."""
+    if connection.vendor != "postgresql":
+        return list(queryset.values_list(*queryset.query.values_select, *queryset.query.annotation_select))
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _groups() -> dict[str, int]:
@@ -119,11 +140,15 @@ def fuel_month(ctx: ReportContext) -> FuelMonth:
     if spec is None:
         population = population.filter(classifications__customer_kind="机构")
     rows: dict[int, FuelRow] = {}
-    for (pk, code, name, unit_id, unit_name, unit_path, owner_name, owner_user, created) in population.values_list(
+    # 建档 in the month, answered by the database: parsing 100,000 aware timestamps cost more than the query.
+    new_in_month = ExpressionWrapper(Q(created_at__gte=_aware(period.start), created_at__lt=_aware(period.end, 1)),
+                                     output_field=BooleanField())
+    for (pk, code, name, unit_id, unit_name, unit_path, owner_name, owner_user, is_new) in population.annotate(
+            is_new=new_in_month).values_list(
             "pk", "code", "name", "unit_id", "unit__name", "unit__path", "owner__display_name", "owner__username",
-            "created_at").order_by("code"):
+            "is_new").order_by("code"):
         rows[pk] = FuelRow(pk, code, name, unit_id, unit_name or "", unit_path or "", person(owner_name, owner_user),
-                           created.date() if created else None)
+                           bool(is_new))
 
     groups = _groups()
     counted_ids = [groups[g] for g in (spec.product_groups if spec and spec.product_groups else (GASOLINE, DIESEL))
@@ -173,15 +198,16 @@ def fuel_month(ctx: ReportContext) -> FuelMonth:
         )
         .order_by()
     )
-    for a in aggregates:
-        row = rows.get(a["customer_id"])
+    for (cid, gasoline, diesel_t, card_y, amount, pickups, first_day, last_in_month, last_pickup, counted_now,
+         counted_previous, counted_last_year) in fetch_tuples(aggregates):
+        row = rows.get(cid)
         if row is None:
             continue
-        row.gasoline, row.diesel, row.card = a["gasoline"] or ZERO, a["diesel"] or ZERO, a["card"] or ZERO
-        row.amount, row.pickups = a["amount"] or ZERO, a["pickups"] or 0
-        row.first_day, row.last_day_in_month, row.last_pickup = a["first_day"], a["last_in_month"], a["last_pickup"]
-        row.counted, row.counted_previous = a["counted"] or ZERO, a["counted_previous"] or ZERO
-        row.counted_last_year = a["counted_last_year"] or ZERO
+        row.gasoline, row.diesel, row.card = gasoline or ZERO, diesel_t or ZERO, card_y or ZERO
+        row.amount, row.pickups = amount or ZERO, pickups or 0
+        row.first_day, row.last_day_in_month, row.last_pickup = first_day, last_in_month, last_pickup
+        row.counted, row.counted_previous = counted_now or ZERO, counted_previous or ZERO
+        row.counted_last_year = counted_last_year or ZERO
 
     for cid, scheme, grade in GradeAssignment.objects.filter(
             related, pack_name=PACK, period=period.key,
