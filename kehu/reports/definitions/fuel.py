@@ -74,6 +74,10 @@ class FuelMonth:
     period_end: date
     lookback: date  # the earliest pickup read for the last pickup date
 
+    @property
+    def rule_labels(self) -> dict[str, str]:
+        return {r.code: r.label for r in self.churn_spec.rules} if self.churn_spec else {}
+
     def is_new(self, row: FuelRow) -> bool:
         """Admitted (建档) during the month."""
         return row.is_new
@@ -143,10 +147,10 @@ def fuel_month(ctx: ReportContext) -> FuelMonth:
     # 建档 in the month, answered by the database: parsing 100,000 aware timestamps cost more than the query.
     new_in_month = ExpressionWrapper(Q(created_at__gte=_aware(period.start), created_at__lt=_aware(period.end, 1)),
                                      output_field=BooleanField())
-    for (pk, code, name, unit_id, unit_name, unit_path, owner_name, owner_user, is_new) in population.annotate(
-            is_new=new_in_month).values_list(
-            "pk", "code", "name", "unit_id", "unit__name", "unit__path", "owner__display_name", "owner__username",
-            "is_new").order_by("code"):
+    for (pk, code, name, unit_id, unit_name, unit_path, owner_name, owner_user, is_new) in fetch_tuples(
+            population.annotate(is_new=new_in_month).values(
+                "pk", "code", "name", "unit_id", "unit__name", "unit__path", "owner__display_name", "owner__username",
+                "is_new").order_by("code")):
         rows[pk] = FuelRow(pk, code, name, unit_id, unit_name or "", unit_path or "", person(owner_name, owner_user),
                            bool(is_new))
 
@@ -209,10 +213,10 @@ def fuel_month(ctx: ReportContext) -> FuelMonth:
         row.counted, row.counted_previous = counted_now or ZERO, counted_previous or ZERO
         row.counted_last_year = counted_last_year or ZERO
 
-    for cid, scheme, grade in GradeAssignment.objects.filter(
+    for cid, scheme, grade in fetch_tuples(GradeAssignment.objects.filter(
             related, pack_name=PACK, period=period.key,
-            scheme_code__in=("management_level", "institution_size")).values_list(
-            "customer_id", "scheme_code", "grade").order_by():
+            scheme_code__in=("management_level", "institution_size")).values(
+            "customer_id", "scheme_code", "grade").order_by()):
         row = rows.get(cid)
         if row is not None:
             if scheme == "management_level":
@@ -227,7 +231,9 @@ def fuel_month(ctx: ReportContext) -> FuelMonth:
             rows[cid].visits = n
 
     if spec is not None and not problem:
-        facts = [ChurnFacts(r.customer_id, r.last_pickup, r.counted, r.counted_last_year) for r in rows.values()]
+        # Only customers a rule can hold for: a pickup within the rule's reach, or pickups a year earlier.
+        facts = [ChurnFacts(r.customer_id, r.last_pickup, r.counted, r.counted_last_year) for r in rows.values()
+                 if r.last_pickup is not None or r.counted_last_year]
         for reason in churn_reasons(spec, facts, period_start=period.start, period_end=period.end,
                                     admin_values=admin_values):
             rows[reason.customer_id].churn.append(reason)

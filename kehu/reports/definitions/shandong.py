@@ -175,9 +175,7 @@ def _status(row, month, churn_ready: bool) -> str:
 
 
 def _rule_label(month, code: str) -> str:
-    if month.churn_spec is None:
-        return code
-    return next((r.label for r in month.churn_spec.rules if r.code == code), code)
+    return month.rule_labels.get(code, code)
 
 
 def _fuel(ctx: ReportContext):
