@@ -135,6 +135,9 @@ def pack_admin_slots(pack: Pack) -> list[PackAdminValue]:
         found.setdefault(value.key, value)
     for value in section_admin_values(pack):
         found.setdefault(value.key, value)
+    if pack.reports is not None:  # churn thresholds and report due days (kehu.policy.engine.reports)
+        for value in pack.reports.admin_values_needed():
+            found.setdefault(value.key, value)
     return list(found.values())
 
 

@@ -31,3 +31,8 @@ class ReportsConfig(AppConfig):
         register_nav(NavItem("reports", _("定期报表"), "reports:report_list", order=65,
                              permission="reports.view_reportsubmission", badge=reports_due_badge))
         register_panel(Panel("reports-due", 15, reports_due_panel))
+
+        from kehu.core.demo import DemoLoader, register_demo_loader
+        from kehu.reports.demo import reports_demo_load
+
+        register_demo_loader(DemoLoader("reports", 80, reports_demo_load))

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 def reports_due_badge(user) -> int:
     from kehu.reports.selectors import reports_due
 
-    return sum(1 for r in reports_due(actor=user) if r.overdue or (r.days_left is not None and r.days_left <= 0))
+    return sum(1 for r in reports_due(actor=user) if r.overdue or (r.days_left is not None and r.days_left <= 3))
 
 
 def reports_due_panel(user) -> dict | None:

@@ -89,13 +89,24 @@ def rule_day(rule: DueRule) -> tuple[int | None, str]:
             if schedule.code == rule.schedule and schedule.day_of_month:
                 return schedule.day_of_month, ""
         return None, f"政策包 {rule.pack} 没有报送日 {rule.schedule}"
-    if rule.admin_key and rule.pack:
-        from kehu.policy.selectors import admin_values_for
+    if rule.pack_due_day and rule.pack:
+        from kehu.policy.engine import PackError
+        from kehu.policy.engine.model import AdminValue
+        from kehu.policy.selectors import PackNotFound, admin_values_for, pack_get
 
-        value = admin_values_for(rule.pack).get(rule.admin_key)
-        if value is None:
-            return None, f"条文未规定报送日，管理员尚未设定（{rule.pack}：{rule.admin_key}）"
-        return int(Decimal(value)), ""
+        try:
+            pack = pack_get(rule.pack)
+        except (PackError, PackNotFound):
+            return None, f"政策包 {rule.pack} 无法读取"
+        entry = pack.reports.due_day(rule.pack_due_day) if pack.reports else None
+        if entry is None:
+            return None, f"政策包 {rule.pack} 没有 {rule.pack_due_day} 的报送日"
+        if isinstance(entry.day_of_month, AdminValue):
+            value = admin_values_for(rule.pack).get(entry.day_of_month.key)
+            if value is None:
+                return None, f"条文未规定报送日，管理员尚未设定（{rule.pack}：{entry.day_of_month.key}）"
+            return int(Decimal(value)), ""
+        return entry.day_of_month, ""
     return None, "未设定报送日"
 
 

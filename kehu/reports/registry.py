@@ -33,17 +33,17 @@ class DueRule:
     """When a period's form is due: day N of the month `months_after` months after the period's last month.
 
     N comes from the pack's schedule (`pack` + `schedule`, e.g. 002's `grade_table`: day 5), is fixed by the article
-    (`day_of_month`, 003 第八条: the 6th), or is an administrator value the pack declares under `reports.due_days`
-    (`admin_key`, where the regulation names no day). `working_days` moves a due day that is not a working day to the
-    next working day — only where the regulation counts in working days (none of 002/003's report days does:
-    "每月5日" is a calendar day)."""
+    (`day_of_month`, 003 第八条: the 6th), or is the pack's `reports.due_days` entry (`pack_due_day`: a number,
+    or an administrator value where the regulation names no day, 000 第十六条). `working_days` moves a due day that
+    is not a working day to the next working day — only where the regulation counts in working days (none of
+    002/003's report days does: "每月5日" is a calendar day)."""
 
     article: str
     quote: str = ""
     pack: str | None = None
     schedule: str | None = None
     day_of_month: int | None = None
-    admin_key: str | None = None
+    pack_due_day: str | None = None  # a report code under the pack's `reports.due_days`
     months_after: int = 1
     working_days: bool = False
     label: str = ""  # "各公司报总管理部" where one article sets several levels

@@ -79,6 +79,9 @@ def _table_view(result) -> list[dict]:
 
 
 ROW_LIMIT = 500  # rows shown on screen per table; the download has every row
+# A PDF is laid out in memory (ReportLab): a province-wide detail form of 80,000 rows is thousands of pages. Beyond
+# this the form is offered as Excel (constant memory) or for a smaller unit.
+PDF_MAX_ROWS = 20_000
 
 
 @login_required
@@ -143,6 +146,11 @@ def report_export_view(request: HttpRequest, code: str, fmt: str) -> HttpRespons
     except (ServiceError, ValidationError) as exc:
         messages.error(request, _error_text(exc))
         return redirect(reverse("reports:report_detail", args=[code]))
+    if fmt == "pdf" and report.result.row_count > PDF_MAX_ROWS:
+        messages.error(request, _("本表共 %(n)s 行，超过 PDF 的 %(max)s 行上限：请下载 Excel，或选择下级填报单位。")
+                       % {"n": report.result.row_count, "max": PDF_MAX_ROWS})
+        return redirect(reverse("reports:report_detail", args=[code]) + "?" + urlencode(
+            {"period": report.period.key, "unit": report.unit.pk, **report.filters}))
     stem = f"{definition.title}-{report.unit.name}-{report.period.key}-未提交"
     return _download(sel.report_document(report), fmt, stem)
 
@@ -200,6 +208,10 @@ def submission_export_view(request: HttpRequest, pk: int, fmt: str) -> HttpRespo
         report = sel.submission_report(submission)
     except sel.ReportNotFound:
         raise Http404 from None
+    if fmt == "pdf" and report.result.row_count > PDF_MAX_ROWS:
+        messages.error(request, _("本表共 %(n)s 行，超过 PDF 的 %(max)s 行上限：请下载 Excel，或选择下级填报单位。")
+                       % {"n": report.result.row_count, "max": PDF_MAX_ROWS})
+        return redirect(reverse("reports:submission_detail", args=[submission.pk]))
     stem = f"{report.definition.title}-{submission.unit.name}-{submission.period}-第{submission.version}版"
     return _download(sel.report_document(report), fmt, stem)
 

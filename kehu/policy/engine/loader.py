@@ -65,6 +65,7 @@ from .model import (
     VisitFrequency,
     Workflows,
 )
+from .reports import build_report_rules
 from .yamlsrc import LineDict, LineList, parse_yaml
 
 PACK_SUFFIXES = (".yaml", ".yml")
@@ -304,6 +305,7 @@ class _PackBuilder:
                 "workflows",
                 "provisions",
                 "notes",
+                "reports",
             ),
         )
         name = self.text(root, "pack", "策略包顶层")
@@ -327,6 +329,7 @@ class _PackBuilder:
         workflows = self.build_workflows(root, roles, schemes)
         provisions = self.build_provisions(root)
         figures, applications = self.build_sections(root, roles, workflows)
+        report_rules = build_report_rules(self, root)
         self.check_admin_keys()
         if self.issues:
             return None
@@ -348,6 +351,7 @@ class _PackBuilder:
             org_units=tuple(org_units),
             figures=MappingProxyType(figures),
             applications=MappingProxyType(applications),
+            reports=report_rules,
         )
 
     def build_sections(self, root: LineDict, roles: dict[str, Role], workflows: Workflows) -> tuple[dict, dict]:

@@ -6,7 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .reports import ReportRules
 
 # Registry keys: the pack picks behaviour by these names, never by a class path.
 SCHEME_TYPES = ("thresholds", "forced_distribution", "manual")
@@ -481,6 +484,7 @@ class Pack:
     org_units: tuple[str, ...] = ()
     figures: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)  # code -> sections.Figure
     applications: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)  # code -> sections.ApplicationProgram
+    reports: ReportRules | None = None  # the optional `reports` section (kehu.policy.engine.reports)
 
     def scheme(self, code: str) -> Scheme:
         try:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 
 def register_all() -> None:
-    from kehu.reports.definitions import shandong
+    from kehu.reports.definitions import group, hb_reviews, shandong
     from kehu.reports.registry import register_report
 
-    for definition in shandong.DEFINITIONS:
-        register_report(definition)
+    for module in (shandong, hb_reviews, group):
+        for definition in module.DEFINITIONS:
+            register_report(definition)

@@ -27,10 +27,14 @@ def dec(value: Any, default: Decimal | None = ZERO) -> Decimal | None:
 
 
 def tons(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value.quantize(T3)
     return (dec(value) or ZERO).quantize(T3)
 
 
 def yuan(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value.quantize(Y2)
     return (dec(value) or ZERO).quantize(Y2)
 
 

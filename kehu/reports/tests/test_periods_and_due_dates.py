@@ -57,11 +57,19 @@ def test_a_day_past_the_end_of_a_short_month_is_its_last_day():
     assert due_date(rule, parse_period("2027-01")).day == date(2027, 2, 28)
 
 
-def test_an_administrator_due_day_not_set_is_no_day_with_the_reason(db):
-    rule = DueRule(article="第十六条", pack="hb-chemicals", admin_key="hb.review_due_day_missing")
+def test_an_administrator_due_day_not_set_is_no_day_with_the_reason():
+    rule = DueRule(article="第十六条", pack="hb-chemicals", pack_due_day="hb_review_quarter")
     due = due_date(rule, parse_period("2026-Q3"))
     assert due.day is None
-    assert "管理员尚未设定" in due.text
+    assert "管理员尚未设定" in due.text and "hb.review_due_day" in due.text
+
+
+def test_an_administrator_due_day_once_set_is_used(admin_user):
+    from kehu.policy.services import admin_value_set
+
+    admin_value_set(actor=admin_user, pack_name="hb-chemicals", key="hb.review_due_day", value=10)
+    rule = DueRule(article="第十六条", pack="hb-chemicals", pack_due_day="hb_review_quarter")
+    assert due_date(rule, parse_period("2026-Q3")).day == date(2026, 10, 10)
 
 
 def test_latest_ended_month_on_the_6th_is_last_month():
@@ -98,3 +106,24 @@ def test_malformed_or_ancient_periods_are_refused(text):
     with pytest.raises(ValidationError) as err:
         report_period(grade_table(), text, today=TODAY)
     assert "period" in err.value.message_dict
+
+
+def test_every_pack_due_day_names_a_registered_form_that_reads_it():
+    from kehu.policy.selectors import pack_files, pack_get
+    from kehu.reports.registry import report_definitions
+
+    readers = {(rule.pack, rule.pack_due_day) for d in report_definitions() for rule in d.due if rule.pack_due_day}
+    declared = {(name, due.report) for name in pack_files() if (pack := pack_get(name)).reports
+                for due in pack.reports.due_days}
+    assert declared and declared == readers
+
+
+def test_every_schedule_a_form_reads_exists_in_its_pack():
+    from kehu.policy.selectors import pack_get
+    from kehu.reports.registry import report_definitions
+
+    for d in report_definitions():
+        for rule in d.due:
+            if rule.schedule:
+                schedules = {s.code: s for s in pack_get(rule.pack).workflows.schedules}
+                assert schedules[rule.schedule].day_of_month == 5, d.code

@@ -132,3 +132,22 @@ def _last_month() -> str:
     from kehu.reports.selectors import report_definition
 
     return latest_ended_period(report_definition("sd_grade_table"), timezone.localdate()).key
+
+
+def test_a_pdf_beyond_the_row_limit_is_refused_with_the_way_out(head_client, november, monkeypatch):
+    from kehu.reports import views
+
+    monkeypatch.setattr(views, "PDF_MAX_ROWS", 1)
+    response = head_client.get(reverse("reports:report_export", args=["sd_grade_table", "pdf"]),
+                               {"period": "2026-11"}, follow=True)
+    assert "超过 PDF 的 1 行上限" in response.content.decode()
+    assert not response.content.startswith(b"%PDF")
+
+
+def test_the_english_catalog_translates_the_reports_screens():
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override("en"):
+        assert gettext("待报送的定期报表") == "Periodic reports due"
+        assert gettext("提交（提交后数据冻结）") == "Submit (the figures are then frozen)"
