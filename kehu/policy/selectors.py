@@ -132,6 +132,9 @@ def pack_admin_slots(pack: Pack) -> list[PackAdminValue]:
             found.setdefault(visit.visits_per_year.key, visit.visits_per_year)
     for value in pack.workflows.admin_values_needed():
         found.setdefault(value.key, value)
+    if pack.development is not None:  # the shared pool's days and caps (kehu.development)
+        for value in pack.development.admin_values_needed():
+            found.setdefault(value.key, value)
     return list(found.values())
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from .development import build_development
 from .errors import PackError, PackIssue
 from .model import (
     AGGREGATE_METRIC_KINDS,
@@ -301,6 +302,7 @@ class _PackBuilder:
                 "workflows",
                 "provisions",
                 "notes",
+                "development",
             ),
         )
         name = self.text(root, "pack", "策略包顶层")
@@ -323,6 +325,7 @@ class _PackBuilder:
         adjustments = self.build_adjustments(root, schemes)
         workflows = self.build_workflows(root, roles, schemes)
         provisions = self.build_provisions(root)
+        development = build_development(self, root)
         self.check_admin_keys()
         if self.issues:
             return None
@@ -342,6 +345,7 @@ class _PackBuilder:
             workflows=workflows,
             provisions=tuple(provisions),
             org_units=tuple(org_units),
+            development=development,
         )
 
     def check_admin_keys(self) -> None:

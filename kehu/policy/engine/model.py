@@ -479,6 +479,7 @@ class Pack:
     workflows: Workflows
     provisions: tuple[Provision, ...]
     org_units: tuple[str, ...] = ()
+    development: Any = None  # engine.development.Development: prospects, plans, targets, shared pool
 
     def scheme(self, code: str) -> Scheme:
         try:
