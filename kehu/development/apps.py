@@ -64,3 +64,8 @@ class DevelopmentConfig(AppConfig):
             return claimable_q(actor) if actor.has_perm("development.claim_pool_customer") else Q(pk__in=[])
 
         register_visibility(pool_visibility_q)
+
+        from kehu.core.demo import DemoLoader, register_demo_loader
+        from kehu.development.demo import development_demo_load
+
+        register_demo_loader(DemoLoader("development", 40, development_demo_load))
