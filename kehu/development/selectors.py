@@ -24,7 +24,14 @@ from kehu.development.models import (
     ProspectSurvey,
     TargetCategory,
 )
-from kehu.development.rules import add_months, day_start, month_start, pack_name_for_unit, pool_figures
+from kehu.development.rules import (
+    add_months,
+    day_start,
+    month_start,
+    pack_name_for_unit,
+    pack_names_for_units,
+    pool_figures,
+)
 from kehu.development.services.pool import claimable_q, last_follow_ups
 from kehu.development.services.prospects import prospect_scope_q
 from kehu.org.models import DataScope, OrgUnit, OrgUnitKind, User
@@ -229,18 +236,20 @@ def plans_due(*, actor: User, today: date | None = None) -> list[dict]:
         if not actor.unit_id:
             return []
         units = units.filter(pk=actor.unit_id)
+    units = list(units)
+    packs = pack_names_for_units(u.pk for u in units)
+    next_start = add_months(month_start(today), 1)
+    done = set(DevelopmentPlan.objects.filter(unit__in=units, period_start=next_start,
+                                              status__in=EFFECTIVE_PLAN_STATUSES).values_list("unit_id", flat=True))
     out = []
     for unit in units:
-        dev = development_rules(pack_name_for_unit(unit))
-        if dev is None or dev.plan is None or dev.plan.due is None:
+        dev = development_rules(packs[unit.pk])
+        if dev is None or dev.plan is None or dev.plan.due is None or unit.pk in done:
             continue
-        next_start = add_months(month_start(today), 1)
         due = plan_due_on(dev, next_start)
-        done = DevelopmentPlan.objects.filter(unit=unit, period_start=next_start,
-                                              status__in=EFFECTIVE_PLAN_STATUSES).exists()
-        if not done and due is not None and due - today <= timedelta(days=10):
+        if due is not None and due - today <= timedelta(days=10):
             out.append({"unit": unit, "period_start": next_start, "due_on": due, "overdue": today > due,
-                        "article": f"{pack_name_for_unit(unit)} {dev.plan.due.citation.article}"})
+                        "article": f"{packs[unit.pk]} {dev.plan.due.citation.article}"})
     return out
 
 
