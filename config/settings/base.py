@@ -218,6 +218,9 @@ SPECTACULAR_SETTINGS = {
         "ReadChannelEnum": "kehu.customers.models.ReadChannel",
         "ImportKindEnum": "kehu.sales.models.ImportKind",
         "ApprovalKindEnum": "kehu.workflow.models.ApprovalKind",
+        "ProspectCategoryEnum": "kehu.development.models.ProspectCategory",
+        "ProspectKindEnum": "kehu.development.models.ProspectKind",
+        "TargetCategoryEnum": "kehu.development.models.TargetCategory",
     },
 }
 

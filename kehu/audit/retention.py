@@ -47,7 +47,10 @@ class AuditSource:
 
 
 def _is_history(model: type[models.Model]) -> bool:
-    return issubclass(model, HistoricalChanges) and hasattr(model, "instance_type")
+    # The through rows of a many-to-many history (m2m_fields=…) carry no time or user of their own: they belong to
+    # the history row they point at, which is the audit record.
+    return (issubclass(model, HistoricalChanges) and hasattr(model, "instance_type")
+            and any(f.name == "history_date" for f in model._meta.fields))
 
 
 def audit_sources() -> list[AuditSource]:

@@ -56,7 +56,14 @@ DEMO_USERS = [
     ("jingli2", "郑经理（客户经理）", "HB-SALES-1", ("account_manager",), "xiaoshou"),
     ("jingli3", "王经理（客户经理）", "HB-SALES-2", ("account_manager",), "xiaoshou"),
     ("yewu", "冯员（业务人员）", "HB-SALES-2", ("staff",), "jingli3"),
+    # The 山东 retail network under 002 (shandong-retail): 加管处, 济南's 零售管理部门, two 历下区 stations.
+    ("jiaguan", "马处长（加管处）", "SD", ("station_mgmt",), None),
+    ("lingshou", "孔经理（济南零售管理部门）", "SD-01", ("dept_manager",), None),
+    ("zhanzhang1", "刘站长（历下区第一加油站）", "SD-01-01-S1", ("account_manager",), "lingshou"),
+    ("zhanzhang2", "陈站长（历下区第二加油站）", "SD-01-01-S2", ("account_manager",), "lingshou"),
 ]
+# 济南's counties have a second station, so that 002 6.5.3's station average (站均) means something in the demo.
+SECOND_STATION_CITIES = ("济南市",)
 
 
 @dataclass(frozen=True)
@@ -140,6 +147,8 @@ def demo_org_load() -> DemoCompany:
         for j, county in enumerate(counties):
             k = unit(f"SD-{i + 1:02d}-{j + 1:02d}", county, OrgUnitKind.COUNTY, c)
             unit(f"SD-{i + 1:02d}-{j + 1:02d}-S1", f"{county}第一加油站", OrgUnitKind.STATION, k)
+            if city in SECOND_STATION_CITIES:
+                unit(f"SD-{i + 1:02d}-{j + 1:02d}-S2", f"{county}第二加油站", OrgUnitKind.STATION, k)
 
     users: dict[str, User] = {u.username: u for u in User.objects.filter(username__in=[d[0] for d in DEMO_USERS])}
     for username, display, unit_code, role_codes, manager in DEMO_USERS:

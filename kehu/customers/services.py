@@ -361,22 +361,59 @@ def customer_handover(
         raise ValidationError({"customers": "所选客户中有的不属于移交人，或不在您的管理范围内。"})
     if customer_ids is None and qs.count() != len(customers):
         raise ValidationError({"customers": "移交人有部分客户不在您的管理范围内，请由上级管理员办理。"})
+    _owner_write(customers, to_user=to_user, actor=actor, history_reason=f"移交：{reason}", kind="handover",
+                 summary=f"客户经理由 {from_user} 移交给 {to_user}", reason=reason,
+                 data=lambda c: {"from": from_user.pk, "to": to_user.pk})
+    return len(customers)
+
+
+def _owner_write(customers: list[Customer], *, to_user: User | None, actor: User | None, history_reason: str,
+                 kind: str, summary: str, reason: str, data) -> None:
+    """Write a new owner on locked customers: one history row and one timeline event each, in bulk."""
     now = timezone.now()
-    summary = f"客户经理由 {from_user} 移交给 {to_user}"
     for c in customers:
         c.owner = to_user
         c.version += 1
         c.updated_at = now
     bulk_update_with_history(
         customers, Customer, ["owner", "version", "updated_at"], batch_size=1000,
-        default_user=actor, default_change_reason=f"移交：{reason}"[:100],
+        default_user=actor, default_change_reason=history_reason[:100],
     )
     archive_events_bulk_record(
-        ArchiveEvent(customer=c, actor=actor, kind="handover", summary=summary, reason=reason,
-                     data={"from": from_user.pk, "to": to_user.pk})
+        ArchiveEvent(customer=c, actor=actor, kind=kind, summary=summary, reason=reason, data=data(c))
         for c in customers
     )
-    return len(customers)
+
+
+def customer_owner_change(
+    *, actor: User | None, customer_ids: Iterable[int], to_user: User | None, kind: str, summary: str, reason: str,
+    expected_owner_ids: Mapping[int, int | None] | None = None,
+) -> list[Customer]:
+    """Change the owner of customers outside a handover: a return to the shared pool (`to_user=None`) or a claim
+    from it (kehu.development). The caller has checked its own permission and rules; this locks the rows, refuses
+    a customer whose owner is no longer the one the caller saw (`expected_owner_ids`), and records the change in
+    the archive's history and timeline like a handover. Runs inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise ServiceError("customer_owner_change must run inside the caller's transaction")
+    if to_user is not None and not to_user.is_active:
+        raise ValidationError({"to_user": "接收人已停用，不能接收客户。"})
+    ids = sorted(set(customer_ids))
+    customers = list(Customer.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"))
+    if len(customers) != len(ids):
+        raise ValidationError({"customers": "所选客户不存在。"})
+    if expected_owner_ids is not None:
+        moved = [c for c in customers if c.owner_id != expected_owner_ids.get(c.pk)]
+        if moved:
+            raise ConflictError(
+                f"客户“{moved[0].name}”的客户经理已被他人变更，请刷新后重试。",
+                current={"owner": moved[0].owner_id}, submitted={"owner": expected_owner_ids.get(moved[0].pk)},
+                current_version=moved[0].version,
+            )
+    previous = {c.pk: c.owner_id for c in customers}
+    _owner_write(customers, to_user=to_user, actor=actor, history_reason=f"{summary}：{reason}", kind=kind,
+                 summary=summary, reason=reason,
+                 data=lambda c: {"from": previous[c.pk], "to": to_user.pk if to_user else None})
+    return customers
 
 
 @transaction.atomic

@@ -133,11 +133,14 @@ def pack_admin_slots(pack: Pack) -> list[PackAdminValue]:
             found.setdefault(visit.visits_per_year.key, visit.visits_per_year)
     for value in pack.workflows.admin_values_needed():
         found.setdefault(value.key, value)
-    for value in section_admin_values(pack):
+    for value in section_admin_values(pack):  # housing figures, big-client applications (engine/sections.py)
         found.setdefault(value.key, value)
-    if pack.reports is not None:  # churn thresholds and report due days (kehu.policy.engine.reports)
-        for value in pack.reports.admin_values_needed():
-            found.setdefault(value.key, value)
+    # The other optional sections: churn thresholds and report due days (reports), the shared pool's days and caps
+    # (development), payment terms and credit (orders).
+    for section in (pack.reports, pack.development, getattr(pack, "orders", None)):
+        if section is not None:
+            for value in section.admin_values_needed():
+                found.setdefault(value.key, value)
     return list(found.values())
 
 

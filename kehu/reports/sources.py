@@ -3,9 +3,8 @@
 Each source is imported when a form is computed, not when Kehu starts: without the module the form says it has no
 data source yet (and cannot be submitted) instead of failing. The expected contracts:
 
-- `kehu.development.selectors.plan_completion(*, actor, period, unit=None)` → rows, each a mapping or an object with
-  `unit` (a name or an OrgUnit), `institutional_target`, `institutional_done`, `card_target`, `card_done`, and
-  optionally `note` (002 6.5.3 / 附录7). `period` is a `kehu.policy.periods.Period` (its `.key` is "2026-11").
+- `kehu.development.selectors.plan_completion(*, actor, period, unit=None)` → one `CompletionRow` per plan line
+  (category, unit, county, target, admitted), folded here into 附录7's lines (002 6.5.3).
 - `kehu.orders.selectors.allocation_for_review(*, actor, start, end, product_group=None)` → rows with `month`
   (a date or "2026-07"), `customer` (a name, or an object with `name`), `channel`, `planned`, `allocated`, `picked_up`
   (Decimal, in `unit`), and optionally `unit` and `note` (000 第三条、第十六条 月度产品资源量分配情况).
@@ -17,8 +16,6 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
-DEVELOPMENT_MISSING = ("开发计划模块（kehu.development.selectors.plan_completion）尚未接入，计划与完成数暂无来源；"
-                       "接入后本表按准入的客户自动统计（6.5.3）。")
 ORDERS_MISSING = ("订单与资源分配模块（kehu.orders.selectors.allocation_for_review）尚未接入，"
                   "本期资源量分配情况暂无数据来源。")
 
@@ -63,17 +60,24 @@ class SourceRows:
 
 
 def development_plan_completion(*, actor, period, unit) -> SourceRows:
-    plan_completion = _selector("kehu.development.selectors", "plan_completion")
-    if plan_completion is None:
-        return SourceRows([], DEVELOPMENT_MISSING)
-    rows = []
-    for row in plan_completion(actor=actor, period=period, unit=unit) or ():
-        rows.append(PlanLine(
-            unit=_name(_field(row, "unit")), institutional_target=_field(row, "institutional_target"),
-            institutional_done=_field(row, "institutional_done"), card_target=_field(row, "card_target"),
-            card_done=_field(row, "card_done"), note=str(_field(row, "note", "") or ""),
-        ))
-    return SourceRows(rows)
+    """附录7's lines from the development plans in force in the period's month: one line per county (机构客户) and per
+    station (个人卡客户), in the order the plans list them; completion is counted there from admitted customers."""
+    from kehu.development.models import TargetCategory
+    from kehu.development.selectors import plan_completion
+
+    lines: dict[tuple[int | None, str], dict] = {}
+    for row in plan_completion(actor=actor, period=period.start, unit=unit):
+        if row.category not in (TargetCategory.INSTITUTIONAL, TargetCategory.CARD):
+            continue  # 000's plans count every developed customer: not a 002 form line
+        name = row.unit_name or row.assignee_name or row.plan_unit_name
+        line = lines.setdefault((row.unit_id, name), {
+            "unit": name, "institutional_target": None, "institutional_done": None, "card_target": None,
+            "card_done": None,
+            "note": f"{row.county_name}" if row.county_name and row.county_name != name else ""})
+        prefix = "institutional" if row.category == TargetCategory.INSTITUTIONAL else "card"
+        line[f"{prefix}_target"] = (line[f"{prefix}_target"] or 0) + row.target
+        line[f"{prefix}_done"] = (line[f"{prefix}_done"] or 0) + row.admitted
+    return SourceRows([PlanLine(**line) for line in lines.values()])
 
 
 @dataclass(frozen=True)

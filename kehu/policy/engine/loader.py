@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from .development import build_development
 from .errors import PackError, PackIssue
 from .model import (
     AGGREGATE_METRIC_KINDS,
@@ -306,6 +307,7 @@ class _PackBuilder:
                 "provisions",
                 "notes",
                 "reports",
+                "development",
             ),
         )
         name = self.text(root, "pack", "策略包顶层")
@@ -330,6 +332,7 @@ class _PackBuilder:
         provisions = self.build_provisions(root)
         figures, applications = self.build_sections(root, roles, workflows)
         report_rules = build_report_rules(self, root)
+        development = build_development(self, root)
         self.check_admin_keys()
         if self.issues:
             return None
@@ -352,6 +355,7 @@ class _PackBuilder:
             figures=MappingProxyType(figures),
             applications=MappingProxyType(applications),
             reports=report_rules,
+            development=development,
         )
 
     def build_sections(self, root: LineDict, roles: dict[str, Role], workflows: Workflows) -> tuple[dict, dict]:

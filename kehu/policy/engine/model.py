@@ -485,6 +485,7 @@ class Pack:
     figures: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)  # code -> sections.Figure
     applications: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)  # code -> sections.ApplicationProgram
     reports: ReportRules | None = None  # the optional `reports` section (kehu.policy.engine.reports)
+    development: Any = None  # engine.development.Development: prospects, plans, targets, shared pool
 
     def scheme(self, code: str) -> Scheme:
         try:

@@ -400,8 +400,8 @@ CHURN_STATISTICS = ReportDefinition(
 
 
 def build_plan_completion(ctx: ReportContext) -> ReportResult:
-    """附录7 from the development app's plans (`kehu.development.selectors.plan_completion`), called only when that
-    module exists: plan completion is computed there from admitted customers (6.5.3)."""
+    """附录7 from the development app's plans (`kehu.development.selectors.plan_completion`): plan completion is
+    computed there from admitted customers (6.5.3)."""
     from kehu.reports.sources import development_plan_completion
 
     data = development_plan_completion(actor=ctx.actor, period=ctx.period, unit=ctx.unit)
@@ -418,9 +418,6 @@ def build_plan_completion(ctx: ReportContext) -> ReportResult:
          HeaderCell("完成率（%）")],
     ]
     targets = _development_targets()
-    if data.missing:
-        return ReportResult(tables=[ReportTable("completion", "完成情况", columns, [], header_rows=header)],
-                            source_missing=data.missing, notes=targets)
     rows = []
     sums = Counter()
     for n, line in enumerate(data.rows, start=1):

@@ -168,33 +168,3 @@ def test_individual_customers_are_not_on_the_institutional_churn_form(sd, instit
     assert _table(_compute(sd, "sd_churn_statistics")) == []
 
 
-# ----- 附录7 ---------------------------------------------------------------------------------------------------
-
-
-def test_plan_completion_without_the_development_app_says_it_has_no_source(sd):
-    report = _compute(sd, "sd_plan_completion")
-    assert "kehu.development.selectors.plan_completion" in report.result.source_missing
-    assert report.result.tables[0].rows == []
-    with pytest.raises(ServiceError):
-        report_submit(actor=sd["province_head"], code="sd_plan_completion", period="2026-11", today=TODAY)
-
-
-def test_plan_completion_uses_the_development_selector_once_it_exists(sd, monkeypatch):
-    import sys
-    import types
-
-    calls = []
-
-    def plan_completion(*, actor, period, unit=None):
-        calls.append((actor, period.key, unit))
-        return [{"unit": "历下区", "institutional_target": 2, "institutional_done": 1, "card_target": 10,
-                 "card_done": 12}]
-
-    module = types.ModuleType("kehu.development.selectors")
-    module.plan_completion = plan_completion
-    monkeypatch.setitem(sys.modules, "kehu.development.selectors", module)
-    report = _compute(sd, "sd_plan_completion")
-    assert report.result.source_missing == ""
-    (row,) = _table(report)
-    assert row["机构客户完成率（%）"] == Decimal("50.0") and row["个人卡客户完成率（%）"] == Decimal("120.0")
-    assert calls == [(sd["province_head"], "2026-11", sd["province"])]
