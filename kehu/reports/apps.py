@@ -15,7 +15,7 @@ class ReportsConfig(AppConfig):
         from kehu.core.navigation import NavItem, register_nav
         from kehu.org.roles import register_role_permissions
         from kehu.reports.definitions import register_all
-        from kehu.reports.panels import reports_due_badge, reports_due_panel
+        from kehu.reports.panels import reports_due_panel
 
         register_all()
         # 002 6.6.3 / 003 第八条: the managing departments compile and hand in the forms; account managers read
@@ -29,7 +29,7 @@ class ReportsConfig(AppConfig):
         register_role_permissions("marketing_head", SUBMIT)
         register_role_permissions("sysadmin", (*SUBMIT, "reports.manage_report_settings"))
         register_nav(NavItem("reports", _("定期报表"), "reports:report_list", order=65,
-                             permission="reports.view_reportsubmission", badge=reports_due_badge))
+                             permission="reports.view_reportsubmission"))
         register_panel(Panel("reports-due", 15, reports_due_panel))
 
         from kehu.core.demo import DemoLoader, register_demo_loader

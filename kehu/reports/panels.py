@@ -1,14 +1,11 @@
-"""The dashboard panel and the nav badge: forms due (or overdue) and not yet submitted for the user's unit."""
+"""The dashboard panel: forms due (or overdue) and not yet submitted for the user's unit.
+
+No nav badge: working out what is due costs five queries (settings, active packs, submissions, the packs' due days),
+which every page would pay; the dashboard shows the same list."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-
-
-def reports_due_badge(user) -> int:
-    from kehu.reports.selectors import reports_due
-
-    return sum(1 for r in reports_due(actor=user) if r.overdue or (r.days_left is not None and r.days_left <= 3))
 
 
 def reports_due_panel(user) -> dict | None:
