@@ -1262,13 +1262,13 @@ def register_kinds() -> None:
     from kehu.workflow.services import KindSpec, register_kind
 
     def url(approval, name):
-        from kehu.housing.models import CommissioningUnit as CU
-
-        model = {"price": PriceApproval, "release": ReleaseRequest, "relation": RelationRequest, "cu": CU}[name]
-        obj = model.objects.filter(pk=approval.object_id).first()
-        if obj is None:
+        model, field = {"cu": (CommissioningUnit, "project_id"),
+                        "price": (PriceApproval, "commissioning_unit__project_id"),
+                        "release": (ReleaseRequest, "commissioning_unit__project_id"),
+                        "relation": (RelationRequest, "project_id")}[name]
+        project_id = model.objects.filter(pk=approval.object_id).values_list(field, flat=True).first()
+        if project_id is None:
             return reverse("workflow:approval_detail", args=[approval.pk])
-        project_id = (obj.project_id if hasattr(obj, "project_id") else obj.commissioning_unit.project_id)
         return reverse("housing:project_detail", args=[project_id])
 
     register_kind("housing_commissioner", KindSpec(on_event=_on_commissioner_event, url=lambda a: url(a, "cu")))
