@@ -390,6 +390,10 @@ def register() -> None:
     from kehu.workflow.application_demo import load_demo
 
     register_demo_loader(DemoLoader("applications", 75, load_demo))
+    from kehu.core.dashboard import Panel, register_panel
+    from kehu.workflow.application_panels import applications_panel
+
+    register_panel(Panel("application-deadlines", 44, applications_panel))
     register_nav(NavItem("applications", _("大客户申请"), "workflow:application_list", 66, "workflow.view_application"))
     for kind in APPLICATION_KINDS:
         register_kind(kind, KindSpec(on_event=on_application_approval_event, url=lambda a: reverse(
