@@ -958,6 +958,10 @@ def voucher_issue(*, actor: User, ticket: SelectionTicket, reviewer: User) -> Vo
                                         price_approval__commissioning_unit_id=ticket.commissioning_unit_id).first()
         if line is None or line.unit_price != ticket.unit_price:
             errors["ticket"] = "选房工作票的价格与审批价格不一致（九、(二)2(2)）。"
+    elif ticket.relation_request_id:
+        line = RelationLine.objects.filter(request_id=ticket.relation_request_id, unit_id=ticket.unit_id).first()
+        if line is None or line.unit_price != ticket.unit_price:
+            errors["ticket"] = "选房工作票的价格与关系房审批文件的价格不一致（十二、(一)）。"
     if _money(ticket.unit_price * ticket.area) != ticket.total_price:
         errors["ticket"] = "房款总价复核不符（九、(二)2(3)）。"
     collected = collected_for(ticket)
