@@ -49,6 +49,10 @@ class HousingConfig(AppConfig):
         register_role_permissions("general_manager", APPROVER)
         register_role_permissions("sysadmin", (*VIEW, "housing.manage_project"))
         register_nav(NavItem("housing", str(_("委建房")), "housing:project_list", 70, "housing.view_housing"))
+        from kehu.core.dashboard import Panel, register_panel
+        from kehu.housing.panels import relation_paperwork_panel
+
+        register_panel(Panel("housing-relation-paperwork", 45, relation_paperwork_panel))
 
         from kehu.housing.services import register_kinds
 

@@ -958,6 +958,10 @@ def voucher_issue(*, actor: User, ticket: SelectionTicket, reviewer: User) -> Vo
                                         price_approval__commissioning_unit_id=ticket.commissioning_unit_id).first()
         if line is None or line.unit_price != ticket.unit_price:
             errors["ticket"] = "选房工作票的价格与审批价格不一致（九、(二)2(2)）。"
+    elif ticket.relation_request_id:
+        line = RelationLine.objects.filter(request_id=ticket.relation_request_id, unit_id=ticket.unit_id).first()
+        if line is None or line.unit_price != ticket.unit_price:
+            errors["ticket"] = "选房工作票的价格与关系房审批文件的价格不一致（十二、(一)）。"
     if _money(ticket.unit_price * ticket.area) != ticket.total_price:
         errors["ticket"] = "房款总价复核不符（九、(二)2(3)）。"
     collected = collected_for(ticket)
@@ -1262,13 +1266,13 @@ def register_kinds() -> None:
     from kehu.workflow.services import KindSpec, register_kind
 
     def url(approval, name):
-        from kehu.housing.models import CommissioningUnit as CU
-
-        model = {"price": PriceApproval, "release": ReleaseRequest, "relation": RelationRequest, "cu": CU}[name]
-        obj = model.objects.filter(pk=approval.object_id).first()
-        if obj is None:
+        model, field = {"cu": (CommissioningUnit, "project_id"),
+                        "price": (PriceApproval, "commissioning_unit__project_id"),
+                        "release": (ReleaseRequest, "commissioning_unit__project_id"),
+                        "relation": (RelationRequest, "project_id")}[name]
+        project_id = model.objects.filter(pk=approval.object_id).values_list(field, flat=True).first()
+        if project_id is None:
             return reverse("workflow:approval_detail", args=[approval.pk])
-        project_id = (obj.project_id if hasattr(obj, "project_id") else obj.commissioning_unit.project_id)
         return reverse("housing:project_detail", args=[project_id])
 
     register_kind("housing_commissioner", KindSpec(on_event=_on_commissioner_event, url=lambda a: url(a, "cu")))

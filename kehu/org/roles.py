@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.db.models import Q
 
 from kehu.org.models import DataScope, Role
 
@@ -75,14 +76,19 @@ def register_role_permissions(role_code: str, permissions: tuple[str, ...]) -> N
 
 
 def _permissions(codes: tuple[str, ...]) -> list[Permission]:
-    out = []
-    for code in codes:
-        app_label, codename = code.split(".", 1)
-        perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
-        if perm is None:
-            raise LookupError(f"unknown permission {code}")
-        out.append(perm)
-    return out
+    """The permissions named `app_label.codename`, in one query (a role has dozens; bootstrap runs per test)."""
+    wanted = [tuple(code.split(".", 1)) for code in codes]
+    if not wanted:
+        return []
+    q = Q()
+    for app_label, codename in set(wanted):
+        q |= Q(content_type__app_label=app_label, codename=codename)
+    found = {(p.content_type.app_label, p.codename): p
+             for p in Permission.objects.filter(q).select_related("content_type")}
+    missing = [".".join(key) for key in wanted if key not in found]
+    if missing:
+        raise LookupError(f"unknown permission {missing[0]}")
+    return [found[key] for key in dict.fromkeys(wanted)]
 
 
 @transaction.atomic

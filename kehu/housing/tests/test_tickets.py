@@ -295,3 +295,17 @@ def test_a_late_relation_buyer_moves_to_the_new_price_policy(world):
     assert reissued.unit_price == Decimal("10395.00") and reissued.replaces == ticket
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.REVERSED and Voucher.objects.count() == 0
+
+
+def test_a_relation_ticket_gets_its_voucher_at_the_approved_price(world):
+    clerk, finance = world.people["housing_clerk"], world.people["finance_reviewer"]
+    req = _relation(world, "601")
+    u = unit(world.project, "601")
+    ticket = hs.ticket_issue(actor=clerk, today=TODAY, data=hs.TicketInput(
+        unit=u, buyer_name="陈明", buyer_id_number=id_no(20), unit_price=Decimal("9900"), area=u.area,
+        total_price=(u.area * 9900).quantize(Decimal("0.01")), payment_ratio_percent=Decimal("70"),
+        reviewer=finance, customer_signed=True, relation_request=req))
+    assert ticket.sealing_fee == 0
+    hs.receipt_issue(actor=finance, ticket=ticket, kind=ReceiptKind.HOUSE_PAYMENT, amount=ticket.amount_due,
+                     received_on=TODAY)
+    assert hs.voucher_issue(actor=clerk, ticket=ticket, reviewer=finance).amount_collected == ticket.amount_due

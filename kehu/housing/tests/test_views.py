@@ -87,3 +87,19 @@ def test_the_control_table_is_a_fixed_number_of_queries(world, django_assert_num
     with django_assert_num_queries(4):
         grids = sel.control_table(actor=actor, project=world.project)
     assert [g.code for g in grids] == ["1", "9"]
+
+
+def test_the_dashboard_shows_relation_paperwork_due(client, world):
+    from datetime import date
+
+    from kehu.housing.tests.conftest import id_no, unit
+
+    hs.relation_request_create(
+        actor=world.people["housing_clerk"], project=world.project, department="工程部", buyer_name="陈明",
+        buyer_id_number=id_no(20),
+        average_price=9900, payment_ratio_percent=70, payment_due=date(2026, 10, 20),
+        lines=[hs.PriceLineInput(unit(world.project, "601"), 9900)], mode="phone",
+        phone_approver=world.people["general_manager"], phone_approved_on=TODAY, today=TODAY)
+    _login(client, world.people["housing_clerk"])
+    page = client.get("/").content.decode()
+    assert "关系房待补齐手续" in page and "陈明" in page

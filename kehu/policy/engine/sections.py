@@ -263,6 +263,8 @@ def milestone_due(
         if raw is None or raw == "":
             return None
         year = int(raw) + rule.year_offset
+        if not 1 <= year <= 9999:  # a year no calendar date has: no due date rather than an error
+            return None
         day = min(rule.day or 1, _calendar.monthrange(year, rule.month)[1])
         return date(year, rule.month, day)
     start = done_on.get(rule.after or START)

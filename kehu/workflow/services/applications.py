@@ -88,7 +88,10 @@ def _parse_facts(program, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
             elif spec.type == "integer":
                 if isinstance(value, bool):
                     raise ValueError
-                typed[spec.code] = stored[spec.code] = int(str(value))
+                number = int(str(value))
+                if not 0 <= number <= 10**9:
+                    raise ValueError
+                typed[spec.code] = stored[spec.code] = number
             elif spec.type == "boolean":
                 flag = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "on", "yes", "是")
                 typed[spec.code] = stored[spec.code] = flag
@@ -102,7 +105,8 @@ def _parse_facts(program, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
             else:
                 typed[spec.code] = stored[spec.code] = str(value).strip()[:500]
         except (ValueError, InvalidOperation, TypeError):
-            hint = {"decimal": "一个非负数字", "integer": "整数", "choice": "、".join(c.name for c in spec.choices),
+            hint = {"decimal": "一个非负数字", "integer": "0–1000000000 之间的整数",
+                    "choice": "、".join(c.name for c in spec.choices),
                     "date": "日期（YYYY-MM-DD）"}.get(spec.type, "")
             errors[spec.code] = f"“{spec.label}”应为{hint}。"
     if errors:
@@ -159,6 +163,9 @@ def _refresh(application: Application, program, *, today: date | None = None) ->
             except CalendarYearMissing as exc:
                 row.due_on = None
                 row.note = f"期限无法计算：{exc}"[:300]
+            except (ValueError, OverflowError):  # a date beyond the calendar's range (year 9999)
+                row.due_on = None
+                row.note = "期限无法计算：日期超出范围。"
         if (row.status, row.due_on, row.note) != before:
             changed.append(row)
     for row in changed:
@@ -390,6 +397,10 @@ def register() -> None:
     from kehu.workflow.application_demo import load_demo
 
     register_demo_loader(DemoLoader("applications", 75, load_demo))
+    from kehu.core.dashboard import Panel, register_panel
+    from kehu.workflow.application_panels import applications_panel
+
+    register_panel(Panel("application-deadlines", 44, applications_panel))
     register_nav(NavItem("applications", _("大客户申请"), "workflow:application_list", 66, "workflow.view_application"))
     for kind in APPLICATION_KINDS:
         register_kind(kind, KindSpec(on_event=on_application_approval_event, url=lambda a: reverse(

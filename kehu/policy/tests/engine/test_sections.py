@@ -169,3 +169,10 @@ def test_a_pack_needs_schemes_figures_or_applications():
     with pytest.raises(PackError) as exc:
         load_pack_text("pack: x\ntitle: t\ncompany: c\nsource_seed: s\n", "x.yaml")
     assert "schemes" in str(exc.value) and "applications" in str(exc.value)
+
+
+def test_a_fixed_date_in_a_year_no_calendar_has_is_no_due_date():
+    program = pack("railway-big-client").applications["railway_annual_volume"]
+    due = milestone_due(program.milestone("client_filed"), facts={"volume_year": 10**8}, done_on={},
+                        add_working_days=_add_weekdays, is_working_day=_weekdays)
+    assert due is None

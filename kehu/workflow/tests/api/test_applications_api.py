@@ -82,3 +82,19 @@ def test_pages_render_and_receive(station, shipper, client):
     page = client.get(response["Location"]).content.decode()
     assert "供电方案答复" in page and "2026-12-14" in page  # 30 working days for dual sources
     assert date(2026, 12, 14) == app.milestones.get(code="scheme_reply").due_on
+
+
+def test_the_dashboard_lists_milestones_due(station, shipper, client):
+    client.force_login(station)
+    _api(station).post("/api/applications/", {"pack": "power-big-client", "program": "power_expansion",
+                                              "customer": shipper.pk, "received_on": "2026-11-02", "facts": POWER},
+                       format="json")
+    page = client.get("/").content.decode()
+    assert "大客户申请办理期限" in page and "兖矿能源集团" in page
+
+
+def test_a_year_out_of_range_is_a_field_error(bureau, shipper):
+    response = _api(bureau).post("/api/applications/", {
+        "pack": "railway-big-client", "program": "railway_annual_volume", "customer": shipper.pk,
+        "received_on": "2026-11-02", "facts": {"volume_year": "99999999999", "total_tons": "1"}}, format="json")
+    assert response.status_code == 400 and "整数" in response.json()["volume_year"][0]
