@@ -41,15 +41,19 @@ def record(kind: str, **fields) -> None:
         _ledger.write(line + "\n")
 
 
-def _expected(response, ok: tuple[int, ...], refused: tuple[int, ...] = ()) -> str:
-    """'ok', 'refused' (a deliberate 4xx) or 'error' — marks the locust sample accordingly."""
+def _expected(response, ok: tuple[int, ...], refused: tuple[int, ...] = (), *, name: str = "") -> str:
+    """'ok', 'refused' (a deliberate 4xx) or 'error' — marks the locust sample accordingly; errors go to the
+    ledger with their time, so the report can tell the outage's 503s and a killed worker's lost connections from
+    anything else."""
     if response.status_code in ok:
         response.success()
         return "ok"
     if response.status_code in refused:
         response.success()
         return "refused"
-    response.failure(f"HTTP {response.status_code}: {response.text[:200]}")
+    error = getattr(response, "error", None)
+    response.failure(f"HTTP {response.status_code}: {response.text[:200] if response.text else error!r}")
+    record("error", name=name, status=response.status_code, error=repr(error)[:300] if error else "")
     return "error"
 
 
@@ -60,19 +64,27 @@ class _KehuUser(HttpUser):
     def _login(self, username: str, password: str) -> None:
         """Log in through the login page, as a browser does; the API is then used with the same session (and its
         CSRF token, as the application's own pages send it)."""
-        page = self.client.get("/login/", name="login page")
-        token = CSRF_RE.search(page.text)
-        with self.client.post("/login/", data={"username": username, "password": password,
-                                               "csrfmiddlewaretoken": token.group(1) if token else ""},
-                              name="login", allow_redirects=False, catch_response=True) as r:
-            _expected(r, (302,))
+        for _attempt in range(10):  # a person whose login failed (a lost connection) tries again
+            page = self.client.get("/login/", name="login page")
+            token = CSRF_RE.search(page.text) if page.status_code == 200 else None
+            if token is None:  # the page did not come (database restarting): wait and reload it
+                time.sleep(2)
+                continue
+            with self.client.post("/login/", data={"username": username, "password": password,
+                                                   "csrfmiddlewaretoken": token.group(1)},
+                                  name="login", allow_redirects=False, catch_response=True) as r:
+                if _expected(r, (302,), name="login") == "ok":
+                    return
+            time.sleep(2)
+        raise RuntimeError(f"{username} could not log in")
 
     def api(self, method: str, path: str, *, name: str, ok=(200,), refused=(), **kwargs):
         headers = {"X-Request-ID": uuid.uuid4().hex}
         if method != "GET":
             headers["X-CSRFToken"] = self.client.cookies.get("csrftoken", "")
-        with self.client.request(method, path, headers=headers, name=name, catch_response=True, **kwargs) as r:
-            return r, _expected(r, ok, refused)
+        with self.client.request(method, path, headers=headers, name=name, catch_response=True,
+                                 allow_redirects=False, **kwargs) as r:
+            return r, _expected(r, ok, refused, name=name)
 
 
 class AccountManager(_KehuUser):
@@ -86,8 +98,8 @@ class AccountManager(_KehuUser):
     @task(4)
     def search_page(self) -> None:
         with self.client.get("/customers/", params={"q": random.choice(SEARCH_WORDS)}, name="page: search",
-                             catch_response=True) as r:
-            _expected(r, (200,))
+                             allow_redirects=False, catch_response=True) as r:
+            _expected(r, (200,), name="page: search")
 
     @task(2)
     def search_api(self) -> None:
@@ -97,8 +109,10 @@ class AccountManager(_KehuUser):
     @task(3)
     def open_archive_page(self) -> None:
         cid = random.choice(self.customers)
-        with self.client.get(f"/customers/{cid}/", name="page: archive", catch_response=True) as r:
-            if _expected(r, (200,)) == "ok":
+        # no redirects followed: a lost session would answer 302 → login page, which is not a read of the archive
+        with self.client.get(f"/customers/{cid}/", name="page: archive", allow_redirects=False,
+                             catch_response=True) as r:
+            if _expected(r, (200,), name="page: archive") == "ok":
                 record("read", user=self.username, customer=cid, channel="page")
 
     @task(3)
