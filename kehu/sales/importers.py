@@ -309,6 +309,7 @@ _MAX_BASE = Decimal("1e15")  # numeric(18, 3): 15 integer digits
 _THOUSANDTH = Decimal("0.001")
 _DATE_CACHE_LIMIT = 20000
 
+
 def _base_quantity(quantity: str, factor: Decimal) -> str | None:
     """The quantity in the product's base unit, rounded half away from zero to 0.001 t (as PostgreSQL's ROUND);
     None when it does not fit numeric(18, 3)."""
