@@ -218,7 +218,14 @@ def _csv_rows(path: Path) -> tuple[Iterator[list], Callable[[], float]]:
 
     def rows():
         try:
-            yield from csv.reader(text)
+            lines = iter(text)
+            for line in lines:
+                if '"' in line:  # quoting from here on: the csv module reads the rest (fields across lines, "")
+                    yield from csv.reader(itertools.chain((line,), lines))
+                    return
+                # No quote on the line: a plain comma split is exactly what the csv module would read, at half
+                # the cost (the excel dialect has no escape character and keeps spaces).
+                yield line.rstrip("\r\n").split(",")
         finally:
             text.close()
 
@@ -301,6 +308,7 @@ _PLAIN_AMOUNT = re.compile(r"[0-9]{1,14}(?:[.][0-9]{0,2})?").fullmatch
 _MAX_BASE = Decimal("1e15")  # numeric(18, 3): 15 integer digits
 _THOUSANDTH = Decimal("0.001")
 _DATE_CACHE_LIMIT = 20000
+
 
 def _base_quantity(quantity: str, factor: Decimal) -> str | None:
     """The quantity in the product's base unit, rounded half away from zero to 0.001 t (as PostgreSQL's ROUND);

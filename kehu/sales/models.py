@@ -196,9 +196,9 @@ class ImportRowError(models.Model):
 class Pickup(models.Model):
     """One pickup. The table holds tens of millions of rows loaded in bulk, so its foreign keys are not database
     constraints: a PostgreSQL RI trigger per row per key cost more than the rest of a 5-million-row import. The
-    writers guarantee the references instead — the importer resolves every code in one join and holds FOR KEY
-    SHARE locks on the referenced rows until it commits; `pickup_record` locks the customer; deletes of
-    customers, products and groups are refused by `on_delete=PROTECT`."""
+    writers guarantee the references instead — the importer resolves every code from lookups read in its own
+    transaction and holds FOR KEY SHARE locks on the referenced rows until it commits; `pickup_record` locks the
+    customer; deletes of customers, products and groups are refused by `on_delete=PROTECT`."""
 
     customer = models.ForeignKey(
         "customers.Customer", verbose_name=_("客户"), on_delete=models.PROTECT, related_name="pickups",

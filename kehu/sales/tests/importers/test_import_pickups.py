@@ -210,3 +210,13 @@ def test_litres_convert_to_tonnes_rounding_half_up(catalogue, customers, write_c
     result = import_pickups(path)
     assert result.ok, result.errors
     assert Pickup.objects.get().base_quantity == Decimal(expected)
+
+
+def test_quoted_cells_with_commas_and_line_breaks_are_read_as_one_cell(catalogue, customers, write_csv):
+    """Plain lines are split on commas; from the first quote on the csv module reads the file, so a name with a
+    comma, a doubled quote and a line break stays one cell and line numbers stay the spreadsheet's rows."""
+    path = write_csv([row("R1"), row("R2", name='济南,"鲁兴"\n二部'), row("R3", qty="x")])
+    result = import_pickups(path)
+    assert reasons(result) == {(4, "数量"): "数量不是有效数字（最多15位整数、3位小数）"}
+    fixed = write_csv([row("R1"), row("R2", name='济南,"鲁兴"\n二部'), row("R3")], name="fixed.csv")
+    assert import_pickups(fixed).inserted == 3
