@@ -47,10 +47,15 @@ class AuditSource:
 
 
 def _is_history(model: type[models.Model]) -> bool:
-    # The through rows of a many-to-many history (m2m_fields=…) carry no time or user of their own: they belong to
-    # the history row they point at, which is the audit record.
     return (issubclass(model, HistoricalChanges) and hasattr(model, "instance_type")
             and any(f.name == "history_date" for f in model._meta.fields))
+
+
+def _is_m2m_history(model: type[models.Model]) -> bool:
+    """The through rows of a many-to-many history (`m2m_fields=…`): they point at the history row they belong to."""
+    return model.__name__.startswith("Historical") and any(
+        f.name == "history" and f.related_model is not None and _is_history(f.related_model)
+        for f in model._meta.fields)
 
 
 def audit_sources() -> list[AuditSource]:
@@ -61,6 +66,10 @@ def audit_sources() -> list[AuditSource]:
     history = sorted((m for m in apps.get_models() if _is_history(m)),
                      key=lambda m: (m._meta.app_label != "customers", m._meta.app_label, m._meta.model_name))
     out = [AuditSource(m, "history_date", "history_user", "history") for m in history]
+    # A many-to-many history's rows carry no time or author of their own: they are kept, protected and pruned with
+    # the history row they belong to (the export lists that row).
+    m2m = sorted((m for m in apps.get_models() if _is_m2m_history(m)), key=lambda m: m._meta.label)
+    out += [AuditSource(m, "history__history_date", "history__history_user", "history_m2m") for m in m2m]
     out += [AuditSource(CustomerRead, "at", "user", "read"), AuditSource(ArchiveEvent, "at", "actor", "event"),
             AuditSource(AuditExport, "at", "actor", "export")]
     return out
@@ -102,7 +111,9 @@ _pruning: contextvars.ContextVar[date | None] = contextvars.ContextVar("kehu_aud
 
 
 def _row_time(instance: models.Model, field: str) -> date | None:
-    value = getattr(instance, field, None)
+    value = instance
+    for part in field.split("__"):  # "history__history_date": the time of the history row it belongs to
+        value = getattr(value, part, None)
     if isinstance(value, datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return value
