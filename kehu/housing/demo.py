@@ -32,7 +32,7 @@ HOUSING_USERS = (
     ("xiangmuzong", "罗总（项目总）", "project_gm", "HB-GMO"),
     ("dongshizhang", "曹董（董事长）", "chairman", "HB-GMO"),
     ("shenji", "许律师（审计法务部）", "audit_legal", "HB-GMO"),
-    ("yingxiao", "宋顾问（营销中心）", "retail_sales", "HB-MKT"),
+    ("lingshouzx", "宋顾问（营销中心）", "retail_sales", "HB-MKT"),
     ("weijian", "何老师（委建房工作小组）", "commissioner_staff", "HB-OFFICE"),
     ("fuzong", "邓副总（主管大客户）", "staff", "HB-GMO"),
     ("sheji", "蒋总监（设计总监）", "staff", "HB-GMO"),
@@ -162,7 +162,7 @@ def load_demo(*, today: date | None = None) -> str:
     hs.ticket_reverse(actor=clerk, ticket=second, data=_ticket(project, cu, users, "402", buyers[1]),
                       reason="客户在合同房源范围内调换为4层两室")
     hs.ticket_issue(actor=clerk, data=_ticket(project, cu, users, "302", buyers[2], full=True), today=today)
-    hs.retail_unit_sell(actor=users["yingxiao"], unit=Unit.objects.get(project=project, building__code="2",
+    hs.retail_unit_sell(actor=users["lingshouzx"], unit=Unit.objects.get(project=project, building__code="2",
                                                                         number="801"), buyer_name="散户 孙先生")
     note = ""
     relation_unit = Unit.objects.get(project=project, building__code="2", number="701")
