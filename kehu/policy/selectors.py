@@ -98,8 +98,11 @@ def active_pack_names() -> list[str]:
 
 
 def default_pack_name() -> str:
+    """The configured default pack while it is active (more active packs must not change it), else the first."""
     names = active_pack_names()
-    return names[0] if names else settings.KEHU_DEFAULT_PACK
+    if settings.KEHU_DEFAULT_PACK in names or not names:
+        return settings.KEHU_DEFAULT_PACK
+    return names[0]
 
 
 def dimension_names() -> dict[str, str]:
@@ -132,6 +135,9 @@ def pack_admin_slots(pack: Pack) -> list[PackAdminValue]:
             found.setdefault(visit.visits_per_year.key, visit.visits_per_year)
     for value in pack.workflows.admin_values_needed():
         found.setdefault(value.key, value)
+    if pack.orders is not None:
+        for value in pack.orders.admin_values_needed():
+            found.setdefault(value.key, value)
     return list(found.values())
 
 

@@ -65,6 +65,7 @@ from .model import (
     VisitFrequency,
     Workflows,
 )
+from .orders import build_orders
 from .yamlsrc import LineDict, LineList, parse_yaml
 
 PACK_SUFFIXES = (".yaml", ".yml")
@@ -301,6 +302,7 @@ class _PackBuilder:
                 "workflows",
                 "provisions",
                 "notes",
+                "orders",
             ),
         )
         name = self.text(root, "pack", "策略包顶层")
@@ -323,6 +325,7 @@ class _PackBuilder:
         adjustments = self.build_adjustments(root, schemes)
         workflows = self.build_workflows(root, roles, schemes)
         provisions = self.build_provisions(root)
+        orders = build_orders(self, root, schemes, dimensions)
         self.check_admin_keys()
         if self.issues:
             return None
@@ -342,6 +345,7 @@ class _PackBuilder:
             workflows=workflows,
             provisions=tuple(provisions),
             org_units=tuple(org_units),
+            orders=orders,
         )
 
     def check_admin_keys(self) -> None:

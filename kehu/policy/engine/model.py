@@ -479,6 +479,7 @@ class Pack:
     workflows: Workflows
     provisions: tuple[Provision, ...]
     org_units: tuple[str, ...] = ()
+    orders: Any = None  # engine.orders.OrderRules from the optional `orders:` section (payment terms, credit)
 
     def scheme(self, code: str) -> Scheme:
         try:
