@@ -180,8 +180,8 @@ def credit_terms_check(*, customer_ids: Iterable[int] | None = None, as_of: date
     with transaction.atomic():
         for cid in hits:
             CreditProfile.objects.get_or_create(customer_id=cid)
-        profiles = {p.customer_id: p for p in CreditProfile.objects.select_for_update().filter(customer_id__in=hits)
-                    .select_related("customer", "customer__owner")}
+        profiles = {p.customer_id: p for p in CreditProfile.objects.select_for_update(of=("self",))
+                    .filter(customer_id__in=hits).select_related("customer", "customer__owner")}
         done = set(CreditEvent.objects.filter(profile__in=profiles.values(), kind=CreditEventKind.TERMS_DOWN)
                    .values_list("profile_id", "quarter"))
         events, changed, archive, owners = [], [], [], {}
