@@ -217,6 +217,8 @@ SPECTACULAR_SETTINGS = {
         "ReadChannelEnum": "kehu.customers.models.ReadChannel",
         "ImportKindEnum": "kehu.sales.models.ImportKind",
         "ApprovalKindEnum": "kehu.workflow.models.ApprovalKind",
+        "OrderStatusEnum": "kehu.orders.models.OrderStatus",
+        "InquiryChannelEnum": "kehu.orders.models.InquiryChannel",
     },
 }
 

@@ -56,6 +56,7 @@ DEMO_USERS = [
     ("jingli2", "郑经理（客户经理）", "HB-SALES-1", ("account_manager",), "xiaoshou"),
     ("jingli3", "王经理（客户经理）", "HB-SALES-2", ("account_manager",), "xiaoshou"),
     ("yewu", "冯员（业务人员）", "HB-SALES-2", ("staff",), "jingli3"),
+    ("jihua", "陈计划（计划员）", "HB-SALES", ("planner",), None),  # registered by kehu.orders (003 一、5)
 ]
 
 

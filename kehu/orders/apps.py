@@ -68,3 +68,7 @@ class OrdersConfig(AppConfig):
         from kehu.orders.panels import inquiries_panel
 
         register_panel(Panel("inquiries-overdue", 25, inquiries_panel))
+        from kehu.core.demo import DemoLoader, register_demo_loader
+        from kehu.orders.demo import orders_demo_load
+
+        register_demo_loader(DemoLoader("orders", 40, orders_demo_load))

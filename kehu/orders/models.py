@@ -202,7 +202,10 @@ class Order(models.Model):
     credit_rating = models.CharField(_("信用等级"), max_length=8, blank=True)
     payment_terms_code = models.CharField(_("付款方式"), max_length=30, blank=True)
     payment_terms_name = models.CharField(_("付款方式名称"), max_length=80, blank=True)
-    prepayment_required = models.BooleanField(_("款到发货"), default=False)
+    prepayment_required = models.BooleanField(_("款到发货"), default=False,
+                                              help_text=_("放行前须全额到款（类别付款方式或 000 第二条）"))
+    on_credit = models.BooleanField(_("占用授信额度"), default=False,
+                                    help_text=_("类别付款方式允许交货后付款：确认后至放行前计入信用占用（第7条）"))
     lead_time_days = models.PositiveSmallIntegerField(_("交期（天）"), null=True, blank=True)
     promised_on = models.DateField(_("承诺交货日期"), null=True, blank=True)
     is_rush = models.BooleanField(_("加急插单"), default=False)

@@ -147,7 +147,9 @@ class CustomerTerms:
 
     @property
     def uses_credit(self) -> bool:
-        return not self.prepayment_required and self.payment_term.is_credit
+        """The class's terms let the customer pay after delivery, so the order counts against the credit limit
+        (第7条). A release gate such as 000 第二条 does not change the terms; it only holds the goods."""
+        return self.payment_term.is_credit
 
     def clause(self, code: str) -> Clause | None:
         return next((c for c in self.clauses if c.code == code), None)
@@ -217,7 +219,7 @@ def customer_terms(packs: OrderPacks, facts: CustomerFacts) -> CustomerTerms:
         prepayment_required = True
         clauses.append(Clause("prepayment", "放行条件", provision.text, _cite(gate_pack, provision.citation),
                               provision.citation.quote or ""))
-    if not prepayment_required and term.is_credit:
+    if term.is_credit:
         clauses.append(Clause("credit", "授信额度", f"{facts.credit_limit:,.2f} 元（未结应收 {facts.outstanding:,.2f}"
                               f" 元，已确认未放行 {facts.open_orders:,.2f} 元）",
                               _cite(packs.credit, packs.credit_rules.over_limit_general_manager_percent.citation)

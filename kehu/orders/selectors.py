@@ -85,7 +85,7 @@ def customer_facts(*, customer_ids: list[int], packs: OrderPacks, as_of: date | 
     outstanding = outstanding_balances(customer_ids=ids)
     open_orders = {
         row["customer_id"]: row["s"] or ZERO
-        for row in Order.objects.filter(customer_id__in=ids, status=OrderStatus.CONFIRMED, prepayment_required=False)
+        for row in Order.objects.filter(customer_id__in=ids, status=OrderStatus.CONFIRMED, on_credit=True)
         .values("customer_id").annotate(s=Sum("total_amount")).order_by()
     }
     q_start, q_end, _ = quarter_bounds(as_of)

@@ -304,6 +304,7 @@ def order_create(*, actor: User, customer_id: int, lines: Sequence[OrderLineInpu
         grade=terms.facts.grade or "", grade_priority=terms.priority, grade_score=terms.facts.score,
         credit_rating=terms.facts.credit_rating or "", payment_terms_code=terms.payment_term.code,
         payment_terms_name=terms.payment_term.name, prepayment_required=terms.prepayment_required,
+        on_credit=terms.uses_credit,
         lead_time_days=terms.lead_time_days, promised_on=quote.promised_on, is_rush=is_rush,
         special_requirements=special_requirements.strip(), from_stock=from_stock, total_amount=quote.total,
         needs=[n.as_dict() for n in quote.needs], explanation=[c.as_dict() for c in terms.clauses],

@@ -182,3 +182,18 @@ def test_two_planners_adjusting_at_once_never_exceed_the_available_quantity(on_p
     assert sorted(outcomes) == ["ok", "refused"]  # each alone fits in the 100 t left; both together do not
     total = sum(AllocationLine.objects.filter(allocation=allocation).values_list("quantity", flat=True))
     assert total <= D("1000") and Allocation.objects.get(pk=allocation.pk).allocated == total
+
+
+@pytest.mark.django_db
+def test_the_planner_allocates_from_the_command_line(book, users):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("allocate", period="2027-01", username="planner", stdout=out)
+    assert "可供 1,000.000" in out.getvalue() and "hb-chemicals 第三条（二）" in out.getvalue()
+    with pytest.raises(CommandError, match="已经分配"):
+        call_command("allocate", period="2027-01", username="planner", stdout=StringIO())
+    with pytest.raises(CommandError, match="权限"):
+        call_command("allocate", period="2027-01", username=users["am"].username, replace=True, stdout=StringIO())
