@@ -34,10 +34,11 @@ from kehu.sales.models import ProductGroup
 @permission_required("orders.view_allocation", raise_exception=True)
 def allocation_list_view(request: HttpRequest) -> HttpResponse:
     can_run = request.user.has_perm("orders.run_allocation")
-    run_form = AllocationRunForm(request.POST if request.POST.get("form") == "run" else None,
-                                 initial={"month": f"{timezone.localdate():%Y-%m}"})
-    plan_form = ProductionPlanForm(request.POST if request.POST.get("form") == "plan" else None,
-                                   initial={"month": f"{timezone.localdate():%Y-%m}"})
+    month = f"{timezone.localdate():%Y-%m}"
+    run_form = AllocationRunForm(request.POST if request.POST.get("form") == "run" else None, prefix="run",
+                                 initial={"month": month})
+    plan_form = ProductionPlanForm(request.POST if request.POST.get("form") == "plan" else None, prefix="plan",
+                                   initial={"month": month})
     if request.method == "POST" and can_run:
         if request.POST.get("form") == "plan" and plan_form.is_valid():
             d = plan_form.cleaned_data

@@ -89,3 +89,12 @@ def test_a_price_list_overlapping_another_for_the_same_product_is_refused(client
     ok = client.post("/orders/prices/", {"name": "2028年", "valid_from": "2028-01-01", "items": "PE-LLDP,8100"})
     assert ok.status_code == 302
 
+
+
+def test_pages_speak_english_when_asked(client, graded, users):
+    from django.conf import settings
+
+    login(client, users["am"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/orders/").content.decode()
+    assert "Orders and credit" in page and "New order" in page
