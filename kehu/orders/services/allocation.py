@@ -12,15 +12,14 @@ quantity, also when two people adjust at once.
 
 from __future__ import annotations
 
-import json
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from kehu.core.errors import ServiceError
@@ -112,222 +111,201 @@ def _base_quantity_sql(line: str, product: str) -> str:
             f"WHEN {line}.unit = '袋' THEN {line}.quantity * {product}.bag_weight_kg / 1000 ELSE 0 END")
 
 
-def _dec(value) -> Decimal:
-    if value is None:
-        return ZERO
-    return value if isinstance(value, Decimal) else Decimal(str(value))
+def _lo(a: str, b: str) -> str:
+    return f"LEAST({a}, {b})" if connection.vendor == "postgresql" else f"MIN({a}, {b})"
 
 
-@dataclass
-class Inputs:
-    demand: dict[int, dict[int, Decimal]]  # group → customer → quantity in the month
-    late: dict[int, bool]  # customer → this month's plan submitted late
-    planned: dict[tuple[int, int], Decimal]  # (group, customer) → planned over the window
-    picked: dict[tuple[int, int], Decimal]  # (group, customer) → picked over the window
-    weekly: dict[tuple[int, int], tuple[Decimal, Decimal]]  # (group, customer) → (Σ week, Σ week²)
-    plans: dict[int, tuple[int, int]]  # customer → (plans in the window, on time)
-    channel: dict[int, str]
-    trading: dict[int, bool]
-    weeks: int
+def _hi(a: str, b: str) -> str:
+    return f"GREATEST({a}, {b})" if connection.vendor == "postgresql" else f"MAX({a}, {b})"
 
 
-def fetch_inputs(*, month: date, group_ids: list[int], window_months: int, dimension: str) -> Inputs:
-    """Everything the allocation reads, for all product groups at once: five aggregate queries and one customer
-    query (class and status of the customers with demand)."""
+def input_queries(*, month: date, group_ids: list[int], window_months: int) -> dict[str, tuple[str, list]]:
+    """The four aggregates the allocation reads (run bare by bench/allocation_bench.py, and the CTEs of the
+    allocation itself): the month's demand per group and customer, the window's plans per group and customer, the
+    window's plans per customer (on time or late), and pickups per group and customer as Σ week and Σ week²."""
     start = _add_months(month, -window_months)
     end = month - timedelta(days=1)
-    weeks = (end - start).days // 7 + 1
     line_t, plan_t, product_t = DemandPlanLine._meta.db_table, DemandPlan._meta.db_table, Product._meta.db_table
     pickup_t = Pickup._meta.db_table
     groups = ", ".join(["%s"] * len(group_ids))
     base = _base_quantity_sql("l", "pr")
-    demand: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    late: dict[int, bool] = {}
-    planned: dict[tuple[int, int], Decimal] = {}
-    picked: dict[tuple[int, int], Decimal] = {}
-    weekly: dict[tuple[int, int], tuple[Decimal, Decimal]] = {}
-    plans: dict[int, tuple[int, int]] = {}
+    week = ("(picked_on - %s::date) / 7" if connection.vendor == "postgresql"
+            else "CAST((julianday(picked_on) - julianday(%s)) / 7 AS INTEGER)")
     # Table names are the models' own; every value is a parameter.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT pr.group_id, p.customer_id, SUM({base}), MAX(CASE WHEN p.is_late THEN 1 ELSE 0 END) "  # noqa: S608
+    return {
+        "demand": (
+            f"SELECT pr.group_id AS group_id, p.customer_id AS customer_id, SUM({base}) AS demand, "  # noqa: S608
+            f"MAX(CASE WHEN p.is_late THEN 1 ELSE 0 END) AS late_plan "
             f"FROM {line_t} l JOIN {plan_t} p ON p.id = l.plan_id JOIN {product_t} pr ON pr.id = l.product_id "
             f"WHERE p.month = %s AND pr.group_id IN ({groups}) GROUP BY pr.group_id, p.customer_id",
-            [month, *group_ids])
-        for group_id, customer_id, quantity, is_late in cursor.fetchall():
-            q = _dec(quantity).quantize(MILLI)
-            if q > 0:
-                demand[group_id][customer_id] = q
-                late[customer_id] = late.get(customer_id, False) or bool(is_late)
-        cursor.execute(
-            f"SELECT pr.group_id, p.customer_id, SUM({base}) FROM {line_t} l "  # noqa: S608
-            f"JOIN {plan_t} p ON p.id = l.plan_id JOIN {product_t} pr ON pr.id = l.product_id "
-            f"WHERE p.month >= %s AND p.month < %s AND pr.group_id IN ({groups}) GROUP BY pr.group_id, p.customer_id",
-            [start, month, *group_ids])
-        for group_id, customer_id, quantity in cursor.fetchall():
-            planned[(group_id, customer_id)] = _dec(quantity)
-        cursor.execute(
-            f"SELECT customer_id, COUNT(*), SUM(CASE WHEN is_late THEN 0 ELSE 1 END) FROM {plan_t} "  # noqa: S608
-            f"WHERE month >= %s AND month < %s GROUP BY customer_id", [start, month])
-        for customer_id, n, on_time in cursor.fetchall():
-            plans[customer_id] = (int(n), int(on_time or 0))
-        if connection.vendor == "postgresql":
-            week = "(picked_on - %s::date) / 7"
-        else:
-            week = "CAST((julianday(picked_on) - julianday(%s)) / 7 AS INTEGER)"
-        cursor.execute(
-            f"SELECT product_group_id, customer_id, SUM(w), SUM(w * w) FROM ("  # noqa: S608
+            [month, *group_ids]),
+        "planned": (
+            f"SELECT pr.group_id AS group_id, p.customer_id AS customer_id, SUM({base}) AS planned "  # noqa: S608
+            f"FROM {line_t} l JOIN {plan_t} p ON p.id = l.plan_id JOIN {product_t} pr ON pr.id = l.product_id "
+            f"WHERE p.month >= %s AND p.month < %s AND pr.group_id IN ({groups}) "
+            f"GROUP BY pr.group_id, p.customer_id",
+            [start, month, *group_ids]),
+        "plans": (
+            f"SELECT customer_id, COUNT(*) AS n, SUM(CASE WHEN is_late THEN 0 ELSE 1 END) AS on_time "  # noqa: S608
+            f"FROM {plan_t} WHERE month >= %s AND month < %s GROUP BY customer_id", [start, month]),
+        "weekly": (
+            f"SELECT product_group_id AS group_id, customer_id, SUM(w) AS total, "  # noqa: S608
+            f"SUM(w * w) AS squares FROM ("
             f"SELECT product_group_id, customer_id, {week} AS wk, SUM(base_quantity) AS w FROM {pickup_t} "
             f"WHERE picked_on >= %s AND picked_on <= %s AND product_group_id IN ({groups}) "
             f"GROUP BY product_group_id, customer_id, wk) weeks GROUP BY product_group_id, customer_id",
-            [start, start, end, *group_ids])
-        for group_id, customer_id, total, squares in cursor.fetchall():
-            picked[(group_id, customer_id)] = _dec(total)
-            weekly[(group_id, customer_id)] = (_dec(total), _dec(squares))
-    wanted = {cid for per in demand.values() for cid in per}
-    channel: dict[int, str] = {}
-    trading: dict[int, bool] = {}
-    if wanted:
-        key = f"classifications__{dimension}"
-        ids = sorted(wanted)
-        for chunk_start in range(0, len(ids), 20000):
-            chunk = ids[chunk_start:chunk_start + 20000]
-            for cid, value, status in Customer.objects.filter(pk__in=chunk).values_list("pk", key, "status"):
-                channel[cid] = value if isinstance(value, str) else ""
-                trading[cid] = status in TRADING_STATUSES
-    return Inputs(demand=dict(demand), late=late, planned=planned, picked=picked, weekly=weekly, plans=plans,
-                  channel=channel, trading=trading, weeks=weeks)
+            [start, start, end, *group_ids]),
+    }
 
 
-# ----------------------------------------------------------------------------------------------------- compute
+MEASURES = ("completion_rate", "cooperation", "weekly_evenness")
 
 
-def _ratio(value: Decimal) -> Decimal:
-    return value.quantize(RATIO)
+def allocation_insert_sql(*, month: date, plans: list[tuple[int, int, Decimal]], pack: Pack,
+                          rules: AllocationRules) -> tuple[str, list]:
+    """One INSERT … SELECT that allocates every product group of the month: the inputs as CTEs, the measures,
+    the rank within each class (window functions), what each class may still get, and each line's quantity.
 
+    `plans` are (product group id, allocation id, available). A class's remainder is the available quantity less
+    the demand of the classes before it (never below 0): each earlier class took its demand or whatever was left.
+    A guarantee class gets its demand, pro rata (rounded down to 0.001) when it exceeds the remainder; a priority
+    class fills demands in rank order (score = mean of its measures, ties by customer id)."""
+    pg = connection.vendor == "postgresql"
+    queries = input_queries(month=month, group_ids=[g for g, _, _ in plans], window_months=rules.window_months)
+    start = _add_months(month, -rules.window_months)
+    weeks = ((month - timedelta(days=1)) - start).days // 7 + 1
+    params: list = []
+    values = ", ".join("(%s, %s, %s)" for _ in plans)
+    for group_id, allocation_id, available in plans:
+        params += [group_id, allocation_id, available]
+    if pg:
+        ctes = ["plan(group_id, allocation_id, available) AS (SELECT a::bigint, b::bigint, c::numeric FROM "  # noqa: S608 - names are module constants, values parameters
+                f"(VALUES {values}) v(a, b, c))"]
+    else:
+        ctes = [f"plan(group_id, allocation_id, available) AS (VALUES {values})"]
+    for name in ("demand", "planned", "plans", "weekly"):
+        sql, p = queries[name]
+        ctes.append(f"{name} AS ({sql})")
+        params += p
+    channel = "c.classifications ->> %s" if pg else "json_extract(c.classifications, %s)"
+    channel_param = rules.dimension if pg else f'$."{rules.dimension}"'
+    statuses = sorted(TRADING_STATUSES)
+    status_marks = ", ".join(["%s"] * len(statuses))
+    tier_case = " ".join(f"WHEN {channel} = %s THEN {i}" for i, _ in enumerate(rules.tiers, start=1))
+    tier_params: list = []
+    for tier in rules.tiers:
+        tier_params += [channel_param, tier.value]
+    # The measures only rank customers and are stored to 4 places: double precision, not NUMERIC (PostgreSQL's
+    # NUMERIC square roots and divisions cost seconds over 300,000 rows). Quantities stay NUMERIC.
+    real = "double precision" if pg else "REAL"
+    total, squares, planned = (f"CAST(w.total AS {real})", f"CAST(w.squares AS {real})",
+                               f"CAST(pl.planned AS {real})")
+    mean = f"({total} / {weeks})"
+    variance = _hi("0", f"{squares} / {weeks} - {mean} * {mean}")
+    evenness = _hi("0", f"1 - SQRT({variance}) / {mean}")
+    completion = _lo("1", f"COALESCE({total}, 0) / {planned}")
+    ctes.append(
+        "base AS (SELECT d.group_id, d.customer_id, d.demand, d.late_plan, "  # noqa: S608 - names are module constants, values parameters
+        f"COALESCE({channel}, '') AS channel, "
+        f"CASE WHEN c.status NOT IN ({status_marks}) THEN 99 {tier_case} ELSE 99 END AS tier, "
+        f"CASE WHEN c.status NOT IN ({status_marks}) THEN '{RULE_NOT_TRADING}' END AS blocked, "
+        "pl.planned, COALESCE(w.total, 0) AS picked, "
+        f"CASE WHEN pl.planned > 0 THEN {completion} END AS completion_rate, "
+        f"CASE WHEN pl.planned > 0 THEN COALESCE({total}, 0) / {planned} END AS completion_raw, "
+        f"CASE WHEN n.n > 0 THEN CAST(n.on_time AS {real}) / n.n END AS cooperation, "
+        f"CASE WHEN w.total > 0 THEN {evenness} END AS weekly_evenness "
+        f"FROM demand d JOIN {Customer._meta.db_table} c ON c.id = d.customer_id "
+        "LEFT JOIN planned pl ON pl.group_id = d.group_id AND pl.customer_id = d.customer_id "
+        "LEFT JOIN plans n ON n.customer_id = d.customer_id "
+        "LEFT JOIN weekly w ON w.group_id = d.group_id AND w.customer_id = d.customer_id WHERE d.demand > 0)"
+    )
+    params += [channel_param, *statuses, *tier_params, *statuses]
+    score_case, rule_case, article_case, rank_by_case = [], [], [], []
+    case_params: list = []
+    for i, tier in enumerate(rules.tiers, start=1):
+        if tier.rule == "priority":
+            terms = " + ".join(f"COALESCE({m}, 0)" for m in tier.rank_by if m in MEASURES)
+            score_case.append(f"WHEN {i} THEN ({terms}) / {len(tier.rank_by)}.0")
+    for i, tier in enumerate(rules.tiers, start=1):
+        rule_case.append(f"WHEN {i} THEN %s")
+        case_params.append(tier.rule)
+    for i, tier in enumerate(rules.tiers, start=1):
+        article_case.append(f"WHEN {i} THEN %s")
+        case_params.append(f"{pack.name} {tier.citation.article}")
+    case_params.append(f"{pack.name} {rules.citation.article}")
+    for i, tier in enumerate(rules.tiers, start=1):
+        rank_by_case.append(f"WHEN {i} THEN %s")
+        case_params.append(",".join(tier.rank_by))
+    score_sql = f"CASE tier {' '.join(score_case)} END" if score_case else "NULL"
+    ctes.append(f"scored AS (SELECT b.*, {score_sql} AS score, "  # noqa: S608 - names are module constants, values parameters
+                f"CASE tier {' '.join(rule_case)} ELSE 'none' END AS tier_rule, "
+                f"CASE tier {' '.join(article_case)} ELSE %s END AS article, "
+                f"CASE tier {' '.join(rank_by_case)} ELSE '' END AS rank_by FROM base b)")
+    params += case_params
+    # One sort serves every window: (group, tier) partitions, ranked by score within a class; the demand of the
+    # classes before a class is the running total through it (RANGE over tier) less its own demand.
+    ctes.append(
+        "ranked AS (SELECT s.*, ROW_NUMBER() OVER w AS rnk, "
+        "SUM(demand) OVER (PARTITION BY group_id, tier) AS tier_demand, "
+        "COALESCE(SUM(demand) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS given_before, "
+        "SUM(CASE WHEN tier < 99 THEN demand ELSE 0 END) OVER (PARTITION BY group_id ORDER BY tier "
+        "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS through_tier "
+        "FROM scored s WINDOW w AS (PARTITION BY group_id, tier ORDER BY COALESCE(score, 0) DESC, customer_id))")
+    remaining = _hi("0", "p.available - (r.through_tier - r.tier_demand)")
+    prorata = f"FLOOR(ROUND(r.demand * {remaining} * 1000.0 / r.tier_demand, 6)) / 1000.0"
+    quantity = (
+        "CASE WHEN r.tier = 99 THEN 0 "
+        f"WHEN r.tier_rule = 'guarantee' THEN CASE WHEN r.tier_demand <= {remaining} THEN r.demand "
+        f"ELSE {prorata} END "
+        f"ELSE {_lo('r.demand', _hi('0', f'{remaining} - r.given_before'))} END")
+    rule = (f"CASE WHEN r.tier = 99 THEN COALESCE(r.blocked, '{RULE_NO_CLASS}') "
+            f"WHEN r.tier_rule = 'guarantee' THEN CASE WHEN r.tier_demand <= {remaining} "
+            f"THEN '{RULE_GUARANTEE_FULL}' ELSE '{RULE_GUARANTEE_PRORATA}' END ELSE '{RULE_PRIORITY}' END")
+    columns = ("allocation_id", "customer_id", "channel", "tier", "rank", "demand", "computed", "quantity", "rule",
+               "article", "adjusted", "rank_by", "score", "completion_rate", "completion_raw", "cooperation",
+               "weekly_evenness", "planned", "picked", "tier_demand", "remaining_for_tier", "given_before",
+               "late_plan")
+    def r4(expr: str) -> str:
+        return f"ROUND(CAST({expr} AS NUMERIC), 4)" if pg else f"ROUND({expr}, 4)"
 
-def measures(inputs: Inputs, group_id: int, customer_id: int) -> dict[str, Decimal | None]:
-    """Completion rate (picked ÷ planned, at most 1 for ranking), 配合度 (share of plans on time) and weekly
-    evenness (1 − coefficient of variation of weekly pickups, at least 0), each 0–1; None without history."""
-    planned = inputs.planned.get((group_id, customer_id))
-    picked = inputs.picked.get((group_id, customer_id), ZERO)
-    completion = _ratio(min(ONE, picked / planned)) if planned else None
-    n, on_time = inputs.plans.get(customer_id, (0, 0))
-    cooperation = _ratio(Decimal(on_time) / Decimal(n)) if n else None
-    evenness = None
-    total, squares = inputs.weekly.get((group_id, customer_id), (ZERO, ZERO))
-    if total > 0:
-        weeks = Decimal(inputs.weeks)
-        mean = total / weeks
-        variance = max(ZERO, squares / weeks - mean * mean)
-        cv = variance.sqrt() / mean
-        evenness = _ratio(max(ZERO, ONE - cv))
-    raw_completion = _ratio(picked / planned) if planned else None
-    return {"completion_rate": completion, "completion_raw": raw_completion, "cooperation": cooperation,
-            "weekly_evenness": evenness, "planned": planned, "picked": picked}
-
-
-@dataclass
-class LineRow:
-    customer_id: int
-    channel: str
-    tier: int
-    rank: int
-    demand: Decimal
-    quantity: Decimal
-    rule: str
-    article: str
-    figures: dict
-
-
-def compute(*, inputs: Inputs, group_id: int, available: Decimal, pack: Pack, rules: AllocationRules
-            ) -> list[LineRow]:
-    """The allocation of one product group: tiers in the pack's order; a guarantee tier gets its demand in full,
-    pro rata when the available quantity is short; a priority tier fills demands in order of the mean of its
-    measures (ties by customer id) until the remainder is used up. No query."""
-    demand = inputs.demand.get(group_id, {})
-    tier_of = {tier.value: i for i, tier in enumerate(rules.tiers, start=1)}
-    remaining = available
-    rows: list[LineRow] = []
-    by_tier: dict[int, list[int]] = defaultdict(list)
-    unplaced: list[tuple[int, str]] = []
-    for cid in demand:
-        ch = inputs.channel.get(cid, "")
-        if not inputs.trading.get(cid, False):
-            unplaced.append((cid, RULE_NOT_TRADING))
-        elif ch in tier_of:
-            by_tier[tier_of[ch]].append(cid)
-        else:
-            unplaced.append((cid, RULE_NO_CLASS))
-    for index, tier in enumerate(rules.tiers, start=1):
-        members = by_tier.get(index, [])
-        if not members:
-            continue
-        article = f"{pack.name} {tier.citation.article}"
-        tier_demand = sum((demand[c] for c in members), ZERO)
-        before = remaining
-        if tier.rule == "guarantee":
-            members.sort()
-            full = tier_demand <= remaining
-            for rank, cid in enumerate(members, start=1):
-                want = demand[cid]
-                q = want if full else (want * before / tier_demand).quantize(MILLI, rounding=ROUND_DOWN)
-                rows.append(LineRow(cid, tier.value, index, rank, want, q,
-                                    RULE_GUARANTEE_FULL if full else RULE_GUARANTEE_PRORATA, article,
-                                    {"tier_demand": str(tier_demand), "available_before": str(before),
-                                     "late_plan": inputs.late.get(cid, False)}))
-                remaining -= q
-            continue
-        scored = []
-        for cid in members:
-            m = measures(inputs, group_id, cid)
-            values = [m[k] if m[k] is not None else ZERO for k in tier.rank_by]
-            score = _ratio(sum(values, ZERO) / Decimal(len(values)))
-            scored.append((score, cid, m))
-        scored.sort(key=lambda item: (-item[0], item[1]))
-        given_before = ZERO
-        for rank, (score, cid, m) in enumerate(scored, start=1):
-            want = demand[cid]
-            q = max(ZERO, min(want, remaining))
-            rows.append(LineRow(cid, tier.value, index, rank, want, q, RULE_PRIORITY, article, {
-                "score": str(score), "rank_by": list(tier.rank_by),
-                **{k: (None if m[k] is None else str(m[k])) for k in tier.rank_by},
-                "completion_raw": None if m["completion_raw"] is None else str(m["completion_raw"]),
-                "planned": None if m["planned"] is None else str(m["planned"]), "picked": str(m["picked"]),
-                "given_before": str(given_before), "available_before": str(before),
-                "remaining_before": str(remaining), "late_plan": inputs.late.get(cid, False),
-            }))
-            remaining -= q
-            given_before += q
-    for rank, (cid, rule) in enumerate(sorted(unplaced), start=1):
-        rows.append(LineRow(cid, inputs.channel.get(cid, ""), 99, rank, demand[cid], ZERO, rule,
-                            f"{pack.name} {rules.citation.article}", {"late_plan": inputs.late.get(cid, False)}))
-    return rows
+    select = (
+        f"SELECT p.allocation_id, r.customer_id, r.channel, r.tier, r.rnk, r.demand, {quantity}, {quantity}, "  # noqa: S608 - names are module constants, values parameters
+        f"{rule}, r.article, %s, r.rank_by, {r4('r.score')}, {r4('r.completion_rate')}, "
+        f"{r4('r.completion_raw')}, {r4('r.cooperation')}, {r4('r.weekly_evenness')}, r.planned, r.picked, "
+        f"CASE WHEN r.tier < 99 THEN r.tier_demand END, CASE WHEN r.tier < 99 THEN {remaining} END, "
+        "CASE WHEN r.tier < 99 THEN r.given_before END, r.late_plan = 1 "
+        "FROM ranked r JOIN plan p ON p.group_id = r.group_id"
+    )
+    params.append(False)
+    table = AllocationLine._meta.db_table
+    return f"INSERT INTO {table} ({', '.join(columns)}) WITH {', '.join(ctes)} {select}", params
 
 
 def line_reason(line) -> str:
-    """The sentence behind a line's quantity: rule, figures, article (built on read from the stored figures)."""
-    f = line.figures or {}
-    q = f"{Decimal(line.computed):,.3f}".rstrip("0").rstrip(".")
-    demand = f"{Decimal(line.demand):,.3f}".rstrip("0").rstrip(".")
-    late = "；本月需求计划逾期提交" if f.get("late_plan") else ""
+    """The sentence behind a line's quantity: rule, figures, article (built on read from the line's columns)."""
+    def qty(value) -> str:
+        return f"{Decimal(value):,.3f}".rstrip("0").rstrip(".")
+
+    q, demand = qty(line.computed), qty(line.demand)
+    late = "；本月需求计划逾期提交" if line.late_plan else ""
     if line.rule == RULE_GUARANTEE_FULL:
         text = f"确保直销量：需求 {demand}，全额分配 {q}"
     elif line.rule == RULE_GUARANTEE_PRORATA:
-        text = (f"确保直销量：直销需求合计 {f.get('tier_demand')} 超过可供量 {f.get('available_before')}，"
+        text = (f"确保直销量：直销需求合计 {qty(line.tier_demand)} 超过可供量 {qty(line.remaining_for_tier)}，"
                 f"按需求比例分配 {q}")
     elif line.rule == RULE_PRIORITY:
         parts = []
-        for key in f.get("rank_by", []):
-            value = f.get(key)
+        for key in filter(None, (line.rank_by or "").split(",")):
+            value = getattr(line, key, None)
             parts.append(f"{MEASURE_LABELS.get(key, key)} {'无记录' if value is None else format_percent(value)}")
         completion = ""
-        if f.get("planned") is not None:
-            completion = f"（前期计划 {Decimal(f['planned']):,.3f}，实提 {Decimal(f['picked']):,.3f}）"
+        if line.planned is not None:
+            completion = f"（前期计划 {qty(line.planned)}，实提 {qty(line.picked or 0)}）"
+        left = max(Decimal(0), Decimal(line.remaining_for_tier or 0) - Decimal(line.given_before or 0))
         full = Decimal(line.computed) >= Decimal(line.demand)
         outcome = "全额满足" if full else ("余量不足，部分满足" if Decimal(line.computed) > 0 else "余量已用完，未分配")
-        text = (f"第 {line.rank} 名：{'，'.join(parts)}{completion}，综合 {format_percent(f.get('score', '0'))}；"
-                f"前序余量 {Decimal(f.get('remaining_before', '0')):,.3f}，需求 {demand}，{outcome} {q}")
+        text = (f"第 {line.rank} 名：{'，'.join(parts)}{completion}，综合 {format_percent(line.score or 0)}；"
+                f"前序余量 {qty(left)}，需求 {demand}，{outcome} {q}")
     else:
         text = RULE_LABELS.get(line.rule, line.rule)
     return f"{text}{late}（{line.article}）"
@@ -338,25 +316,6 @@ def format_percent(value) -> str:
 
 
 # ----------------------------------------------------------------------------------------------------- persist
-
-
-LINE_COLUMNS = ("allocation_id", "customer_id", "channel", "tier", "rank", "demand", "computed", "quantity", "rule",
-                "article", "figures", "adjusted")
-
-
-def _copy_lines(rows: list[tuple]) -> None:
-    if not rows:
-        return
-    table = AllocationLine._meta.db_table
-    cols = ", ".join(LINE_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(LINE_COLUMNS))
-            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)  # noqa: S608
 
 
 @dataclass(frozen=True)
@@ -370,8 +329,9 @@ class RunResult:
 
 def allocation_run(*, actor: User | None, month: date, product_group: ProductGroup | None = None,
                    replace: bool = False) -> RunResult:
-    """Allocate the month for every product group with a production plan (or the one given), in one transaction.
-    An allocation that exists is refused unless `replace` (its hand adjustments are then discarded)."""
+    """Allocate the month for every product group with a production plan (or the one given): one transaction,
+    one INSERT … SELECT for all groups. An allocation that exists is refused unless `replace` (its hand
+    adjustments are then discarded)."""
     if actor is not None:
         require_perm(actor, "orders.run_allocation", "您没有执行资源量分配的权限。")
     month = month.replace(day=1)
@@ -384,43 +344,66 @@ def allocation_run(*, actor: User | None, month: date, product_group: ProductGro
         raise ValidationError({"month": f"{month:%Y年%m月}没有录入生产计划（可供量），无法分配。"})
     t0 = time.perf_counter()
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # For this transaction only: the statement is wide and its estimates are rough; JIT compiling it cost
+            # more than running it, and the aggregates spilled to disk with the default work_mem.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+                cursor.execute("SET LOCAL work_mem = '128MB'")
         existing = {a.product_group_id: a for a in Allocation.objects.select_for_update().filter(
             month=month, product_group__in=[p.product_group_id for p in plans])}
         if existing and not replace:
             names = "、".join(p.product_group.name for p in plans if p.product_group_id in existing)
             raise ValidationError({"replace": f"{month:%Y年%m月}的{names}已经分配；"
                                               "如需重新计算请选择覆盖（手工调整将被清除）。"})
-        inputs = fetch_inputs(month=month, group_ids=[p.product_group_id for p in plans],
-                              window_months=rules.window_months, dimension=rules.dimension)
-        t1 = time.perf_counter()
-        computed = {p.product_group_id: compute(inputs=inputs, group_id=p.product_group_id, available=p.quantity,
-                                                pack=pack, rules=rules) for p in plans}
-        t2 = time.perf_counter()
-        now = timezone.now()
         if existing:
-            AllocationLine.objects.filter(allocation__in=existing.values()).delete()
+            # Plain DELETEs: the ORM's cascade collector would first fetch every line's id.
+            ids = [a.pk for a in existing.values()]
+            marks = ", ".join(["%s"] * len(ids))
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {AllocationAdjustment._meta.db_table} WHERE line_id IN "  # noqa: S608
+                               f"(SELECT id FROM {AllocationLine._meta.db_table} WHERE allocation_id IN ({marks}))",
+                               ids)
+                cursor.execute(f"DELETE FROM {AllocationLine._meta.db_table} WHERE allocation_id IN ({marks})",  # noqa: S608
+                               ids)
+        now = timezone.now()
         allocations = []
-        rows: list[tuple] = []
-        dumps = json.dumps
         for plan in plans:
-            lines = computed[plan.product_group_id]
-            allocated = sum((r.quantity for r in lines), ZERO)
-            demand_total = sum((r.demand for r in lines), ZERO)
             allocation = existing.get(plan.product_group_id) or Allocation(month=month,
                                                                            product_group=plan.product_group)
-            allocation.available, allocation.allocated, allocation.demand = plan.quantity, allocated, demand_total
-            allocation.customers, allocation.pack_name, allocation.pack_version = len(lines), pack.name, pack.version
-            allocation.computed_by, allocation.computed_at = actor, now
-            allocation.compute_ms = int((t2 - t0) * 1000)
+            allocation.available, allocation.pack_name = plan.quantity, pack.name
+            allocation.pack_version, allocation.computed_by, allocation.computed_at = pack.version, actor, now
+            allocation.allocated = allocation.demand = ZERO
+            allocation.customers = 0
             allocation.save()
             allocations.append(allocation)
-            pk = allocation.pk
-            rows.extend((pk, r.customer_id, r.channel, r.tier, r.rank, r.demand, r.quantity, r.quantity, r.rule,
-                         r.article, dumps(r.figures, ensure_ascii=False), False) for r in lines)
-        _copy_lines(rows)
+        t1 = time.perf_counter()
+        sql, params = allocation_insert_sql(
+            month=month, plans=[(a.product_group_id, a.pk, a.available) for a in allocations], pack=pack,
+            rules=rules)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            written = cursor.rowcount
+        t2 = time.perf_counter()
+        totals = {row["allocation_id"]: row for row in AllocationLine.objects.filter(allocation__in=allocations)
+                  .values("allocation_id").annotate(q=Sum("quantity"), d=Sum("demand"), n=Count("id")).order_by()}
+        for allocation in allocations:
+            row = totals.get(allocation.pk)
+            if row:
+                allocation.allocated = _dec(row["q"]).quantize(MILLI)
+                allocation.demand = _dec(row["d"]).quantize(MILLI)
+                allocation.customers = row["n"]
+            allocation.compute_ms = int((time.perf_counter() - t0) * 1000)
+        Allocation.objects.bulk_update(allocations, ["allocated", "demand", "customers", "compute_ms"])
         t3 = time.perf_counter()
-    return RunResult(allocations=allocations, lines=len(rows), fetch_ms=int((t1 - t0) * 1000),
+    return RunResult(allocations=allocations, lines=written, fetch_ms=int((t1 - t0) * 1000),
                      compute_ms=int((t2 - t1) * 1000), write_ms=int((t3 - t2) * 1000))
+
+
+def _dec(value) -> Decimal:
+    if value is None:
+        return ZERO
+    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 # ----------------------------------------------------------------------------------------------------- adjust

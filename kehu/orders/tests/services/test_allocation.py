@@ -75,8 +75,9 @@ def test_direct_first_then_agents_by_completion_and_cooperation_then_distributor
     assert {k: lines[k].quantity for k in lines} == {"D1": D("300"), "D2": D("200"), "AG1": D("300"),
                                                      "AG2": D("200"), "DL1": D("0")}
     assert allocation.allocated == allocation.available == D("1000")
-    assert lines["AG1"].rank == 1 and lines["AG1"].figures["completion_rate"] == "1.0000"
-    assert lines["AG2"].figures["completion_rate"] == "0.5000"
+    assert lines["AG1"].rank == 1 and lines["AG1"].completion_rate == D("1.0000")
+    assert lines["AG2"].completion_rate == D("0.5000") and lines["AG2"].cooperation == D("1.0000")
+    assert lines["DL1"].cooperation == D("0.6667")  # one of three plans late
     assert "确保直销量" in line_reason(lines["D1"]) and "hb-chemicals 第三条（二）" in line_reason(lines["D1"])
     assert "部分满足" in line_reason(lines["AG2"]) and "hb-chemicals 第十条（三）2" in line_reason(lines["AG2"])
     assert "余量已用完" in line_reason(lines["DL1"]) and "hb-chemicals 第十条（四）3" in line_reason(lines["DL1"])
