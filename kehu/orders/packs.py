@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from kehu.core.errors import ServiceError
-from kehu.policy.engine import Pack, Term, benefits_for
+from kehu.policy.engine import Pack, PackError, Term, benefits_for
 from kehu.policy.engine.model import AdminValue
 from kehu.policy.engine.orders import OrderRules, PaymentTerm
 
@@ -61,7 +61,7 @@ def order_packs() -> OrderPacks:
     for name in names:
         try:
             pack = pack_get(name)
-        except Exception:  # noqa: S112 - a broken pack is reported on the pack page; it governs nothing here
+        except (PackError, ServiceError):  # a broken or missing pack is reported on the pack page; it governs nothing
             continue
         rules = pack.orders
         if rules is not None and rules.payment_terms and grading is None:

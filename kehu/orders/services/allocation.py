@@ -27,7 +27,7 @@ from kehu.core.permissions import require_perm
 from kehu.customers.models import TRADING_STATUSES, Customer
 from kehu.orders.models import Allocation, AllocationAdjustment, AllocationLine, ProductionPlan
 from kehu.org.models import User
-from kehu.policy.engine import Pack
+from kehu.policy.engine import Pack, PackError
 from kehu.policy.engine.orders import AllocationRules
 from kehu.sales.models import DemandPlan, DemandPlanLine, Pickup, Product, ProductGroup
 
@@ -71,7 +71,7 @@ def allocation_pack() -> tuple[Pack, AllocationRules]:
     for name in active_pack_names():
         try:
             pack = pack_get(name)
-        except Exception:  # noqa: S112 - a broken pack is reported on the pack page
+        except (PackError, ServiceError):  # a broken or missing pack is reported on the pack page
             continue
         if pack.orders is not None and pack.orders.allocation is not None:
             return pack, pack.orders.allocation

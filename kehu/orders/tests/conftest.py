@@ -10,7 +10,6 @@ import pytest
 from django.utils import timezone
 
 D = Decimal
-TODAY = date(2026, 12, 6)
 PRICE = D("8000.00")
 
 
@@ -79,13 +78,6 @@ def graded(order_packs_on, customer_factory, users, catalogue):
         set_grade(c, grade, score=score)
         out[grade] = c
     return out
-
-
-@pytest.fixture
-def today(monkeypatch):
-    """Freeze the service's idea of today at 2026-12-06 (dates in the tests are fixed)."""
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
-    return TODAY
 
 
 def line(product, quantity="10", unit_price=None):
