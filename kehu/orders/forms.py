@@ -9,7 +9,27 @@ from kehu.sales.models import Product, ProductGroup
 LINE_ROWS = 5
 
 
-class OrderForm(forms.Form):
+class StyledForm(forms.Form):
+    """Bootstrap classes on every widget (the shell's look), set once here rather than in every template."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+    def style_widgets(self) -> None:
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select form-select-sm"
+            else:
+                css = "form-control form-control-sm"
+            if css not in widget.attrs.get("class", ""):
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class OrderForm(StyledForm):
     customer_code = forms.CharField(label=_("客户编码"), max_length=40)
     order_date = forms.DateField(label=_("订单日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     is_rush = forms.BooleanField(label=_("加急订单（插单）"), required=False)
@@ -28,6 +48,7 @@ class OrderForm(forms.Form):
                                                               decimal_places=3)
             self.fields[f"unit_price_{i}"] = forms.DecimalField(
                 label=_("成交单价（空为标准价）"), required=False, max_digits=14, decimal_places=2)
+        self.style_widgets()
 
     def line_rows(self):
         return [(self[f"product_{i}"], self[f"quantity_{i}"], self[f"unit_price_{i}"])
@@ -53,22 +74,22 @@ class OrderForm(forms.Form):
         return out
 
 
-class OrderFilterForm(forms.Form):
+class OrderFilterForm(StyledForm):
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部状态")), *OrderStatus.choices])
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(StyledForm):
     reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CreditChangeForm(forms.Form):
+class CreditChangeForm(StyledForm):
     kind = forms.ChoiceField(label=_("调整内容"), choices=CreditChangeKind.choices)
     new_rating = forms.CharField(label=_("新信用等级"), required=False, max_length=8)
     new_limit = forms.DecimalField(label=_("新授信额度（元）"), required=False, max_digits=16, decimal_places=2)
     reason = forms.CharField(label=_("核查结果与理由"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class InquiryForm(forms.Form):
+class InquiryForm(StyledForm):
     customer_code = forms.CharField(label=_("客户编码"), max_length=40)
     channel = forms.ChoiceField(label=_("类型"), choices=InquiryChannel.choices)
     subject = forms.CharField(label=_("事由"), max_length=200)
@@ -77,11 +98,11 @@ class InquiryForm(forms.Form):
                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(StyledForm):
     answer = forms.CharField(label=_("答复内容"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class PriceListForm(forms.Form):
+class PriceListForm(StyledForm):
     name = forms.CharField(label=_("价格表名称"), max_length=100)
     valid_from = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     valid_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -89,20 +110,20 @@ class PriceListForm(forms.Form):
                             help_text=_("例如：PE-LLDP,8000.00"))
 
 
-class AllocationRunForm(forms.Form):
+class AllocationRunForm(StyledForm):
     month = forms.CharField(label=_("月份（如 2026-11）"), max_length=7)
     product_group = forms.ModelChoiceField(label=_("产品组"), queryset=ProductGroup.objects.filter(is_active=True),
                                            required=False, empty_label=_("全部有生产计划的产品组"))
     replace = forms.BooleanField(label=_("重新计算（覆盖已有分配及手工调整）"), required=False)
 
 
-class ProductionPlanForm(forms.Form):
+class ProductionPlanForm(StyledForm):
     month = forms.CharField(label=_("月份（如 2026-11）"), max_length=7)
     product_group = forms.ModelChoiceField(label=_("产品组"), queryset=ProductGroup.objects.filter(is_active=True))
     quantity = forms.DecimalField(label=_("可供量（按产品组计量单位）"), max_digits=18, decimal_places=3)
     note = forms.CharField(label=_("备注"), required=False, max_length=200)
 
 
-class AdjustForm(forms.Form):
+class AdjustForm(StyledForm):
     quantity = forms.DecimalField(label=_("调整后分配量"), max_digits=18, decimal_places=3)
     reason = forms.CharField(label=_("调整理由"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -98,3 +98,13 @@ def test_pages_speak_english_when_asked(client, graded, users):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get("/orders/").content.decode()
     assert "Orders and credit" in page and "New order" in page
+
+
+def test_the_live_quote_shows_why_it_cannot_price(client, graded, users, catalogue):
+    from kehu.sales.models import Product
+
+    login(client, users["am"])
+    page = client.post("/orders/new/", {"customer_code": graded["A"].code, "quantity_1": "5", "action": "quote",
+                                        "product_1": Product.objects.get(code="CH-BZ").pk}, HTTP_HX_REQUEST="true")
+    text = page.content.decode()
+    assert 'id="quote-errors"' in text and "没有内控价格" in text
