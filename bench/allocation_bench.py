@@ -229,7 +229,7 @@ def main() -> None:
     f = {"customers": customers, "groups": plans, "plan_lines": lines_in, "pickups": pickups, "rows": rows,
          "bare": bare, "bare_1": bare_1, "bare_2": bare_2, "run": run_s, "ratio": run_s / bare if bare else 0,
          "lines": result.lines, "written": written, "fetch": result.fetch_ms, "compute": result.compute_ms,
-         "write": result.write_ms}
+         "write": result.write_ms, "commit": result.commit_ms}
     report = render(f)
     print(report)
     if not args.no_write:
@@ -250,7 +250,8 @@ def render(f: dict) -> str:
         f"| bare aggregate of the inputs: the four GROUP BY statements + customers' class ({f['rows']:,} rows; "
         f"best of {f['bare_1']:.2f} s / {f['bare_2']:.2f} s) | {f['bare']:.2f} s |",
         f"| allocation of the month, all {f['groups']} groups, one transaction ({f['lines']:,} lines written; fetch "
-        f"{f['fetch'] / 1000:.2f} s, compute {f['compute'] / 1000:.2f} s, write {f['write'] / 1000:.2f} s) | "
+        f"{f['fetch'] / 1000:.2f} s, INSERT … SELECT {f['compute'] / 1000:.2f} s, totals {f['write'] / 1000:.2f} s, "
+        f"commit {f['commit'] / 1000:.2f} s) | "
         f"{f['run']:.2f} s |",
         f"| **ratio allocation / bare aggregate** | **{f['ratio']:.2f}** |",
         "",

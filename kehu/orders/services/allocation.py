@@ -325,6 +325,7 @@ class RunResult:
     fetch_ms: int
     compute_ms: int
     write_ms: int
+    commit_ms: int = 0
 
 
 def allocation_run(*, actor: User | None, month: date, product_group: ProductGroup | None = None,
@@ -397,7 +398,8 @@ def allocation_run(*, actor: User | None, month: date, product_group: ProductGro
         Allocation.objects.bulk_update(allocations, ["allocated", "demand", "customers", "compute_ms"])
         t3 = time.perf_counter()
     return RunResult(allocations=allocations, lines=written, fetch_ms=int((t1 - t0) * 1000),
-                     compute_ms=int((t2 - t1) * 1000), write_ms=int((t3 - t2) * 1000))
+                     compute_ms=int((t2 - t1) * 1000), write_ms=int((t3 - t2) * 1000),
+                     commit_ms=int((time.perf_counter() - t3) * 1000))
 
 
 def _dec(value) -> Decimal:
