@@ -108,3 +108,26 @@ def test_the_live_quote_shows_why_it_cannot_price(client, graded, users, catalog
                                         "product_1": Product.objects.get(code="CH-BZ").pk}, HTTP_HX_REQUEST="true")
     text = page.content.decode()
     assert 'id="quote-errors"' in text and "没有内控价格" in text
+
+
+def test_department_head_approves_an_over_limit_order_from_the_approval_page(client, graded, users, catalogue):
+    from kehu.orders.models import OrderStatus
+    from kehu.orders.services.orders import order_create, order_submit
+    from kehu.orders.tests.conftest import line
+    from kehu.policy.models import AdminValue
+    from kehu.workflow.models import ApprovalStep, StepStatus
+
+    AdminValue.objects.create(pack_name="abcd-scoring", key="orders.review_skip_below_yuan", value=10**7)
+    AdminValue.objects.create(pack_name="credit-abcd", key="credit.over_limit_gm_percent", value=100)
+    give_limit(graded["A"], "50000", users)
+    order = order_create(actor=users["am"], customer_id=graded["A"].pk, lines=[line(catalogue["pe"], "10")])
+    order_submit(actor=users["am"], order_id=order.pk)
+    step = ApprovalStep.objects.get(approval__object_id=order.pk, approval__kind="credit_over_limit",
+                                    status=StepStatus.PENDING)
+    login(client, users["manager"])
+    assert order.number in client.get("/approvals/").content.decode()
+    page = client.get(f"/approvals/{step.approval_id}/")
+    assert page.status_code == 200 and "credit-abcd 第7条" in page.content.decode()
+    done = client.post(f"/approvals/steps/{step.pk}/decide/", {"decision": "approve", "comment": ""})
+    assert done.status_code == 302 and done["Location"] == f"/orders/{order.pk}/"
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.CONFIRMED
