@@ -113,9 +113,17 @@ def _order_or_404(request, pk: int):
 @login_required
 @permission_required("orders.view_order", raise_exception=True)
 def order_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.contrib.contenttypes.models import ContentType
+
+    from kehu.orders.models import Order
+    from kehu.workflow.selectors import steps_waiting_for
+
     order = _order_or_404(request, pk)
     user = request.user
+    my_steps = list(steps_waiting_for(user).filter(approval__object_id=order.pk,
+                                                   approval__content_type=ContentType.objects.get_for_model(Order)))
     return render(request, "orders/order_detail.html", {
+        "my_steps": my_steps,
         "order": order, "lines": order.lines.select_related("product").order_by("line_no"),
         "approvals": order_approvals(order), "transitions": order.transitions.select_related("actor"),
         "can_submit": order.status == OrderStatus.DRAFT and order.submitted_at is None

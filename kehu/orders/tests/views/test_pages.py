@@ -126,6 +126,7 @@ def test_department_head_approves_an_over_limit_order_from_the_approval_page(cli
                                     status=StepStatus.PENDING)
     login(client, users["manager"])
     assert order.number in client.get("/approvals/").content.decode()
+    assert f'id="my-step-{step.pk}"' in client.get(f"/orders/{order.pk}/").content.decode()
     page = client.get(f"/approvals/{step.approval_id}/")
     assert page.status_code == 200 and "credit-abcd 第7条" in page.content.decode()
     done = client.post(f"/approvals/steps/{step.pk}/decide/", {"decision": "approve", "comment": ""})
