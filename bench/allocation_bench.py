@@ -173,6 +173,8 @@ def bare_seconds(group_ids: list[int], window: int, dimension: str) -> tuple[flo
         # The same session settings as the allocation's transaction, so the two are measured alike.
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL work_mem = '128MB'")
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         t0 = time.perf_counter()
         for sql, params in queries.values():
             cursor.execute(sql, params)
