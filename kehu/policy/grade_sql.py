@@ -26,7 +26,7 @@ from kehu.customers.models import ArchiveEvent, Customer
 from kehu.policy import fetch
 from kehu.policy.engine import CustomerFacts, Scheme, evaluate_scheme
 from kehu.policy.engine.sql import compile_grading_sql, explanation_sql, predicate_attributes
-from kehu.policy.models import CurrentGrade, Direction, GradeAssignment, GradeOverride
+from kehu.policy.models import Direction, GradeAssignment, GradeOverride
 from kehu.policy.periods import Period
 
 # Decimal places of each metric kind, from the Python path's quantization ("0.001" → 3).
@@ -93,8 +93,10 @@ class MetricTables:
                 # SQLite sums decimals as floats: back to the column's places, as fetch._dec does in Python.
                 select = ", ".join(f"ROUND(m_{i}, {_PLACES[s.kind]}) AS m_{i}" for i, s in enumerate(group))
                 _drop(table)
-                _execute(f"CREATE TEMP TABLE {table} AS SELECT customer_id, {select} FROM ({inner}) q",
-                         params)
+                # CAST: "+customer_id" has no declared type, and a column without INTEGER affinity could not be
+                # joined through its index (SQLite scanned the table once per customer).
+                _execute(f"CREATE TEMP TABLE {table} AS SELECT CAST({fetch.group_column(source)} AS INTEGER) "
+                         f"AS customer_id, {select} FROM ({inner}) q", params)
                 _execute(f"CREATE UNIQUE INDEX {table}_customer ON {table} (customer_id)")
             self.tables.append(table)
             for i, spec in enumerate(group):
@@ -199,7 +201,6 @@ def regrade_scheme_in_database(
     timings["fetch"] += t1 - t0
 
     assignments = GradeAssignment._meta.db_table
-    current = CurrentGrade._meta.db_table
     overrides = GradeOverride._meta.db_table
     customers = Customer._meta.db_table
     pg = _pg()
@@ -220,19 +221,23 @@ def regrade_scheme_in_database(
                 f"LEFT JOIN {assignments} {alias} ON {alias}.customer_id = c.id AND {alias}.pack_name = {pack} "
                 f"AND {alias}.scheme_code = {lit(attribute)} AND {alias}.period = {lit(earlier_periods[attribute])}"
             )
-    joins.append(f"LEFT JOIN {current} cg ON cg.customer_id = c.id AND cg.pack_name = {pack} "
-                 f"AND cg.scheme_code = {code}")
+    # The latest earlier period's grade: the scheme's previous period's row (the monthly run finds everybody there),
+    # else the customer's own latest earlier row (not graded that period, or re-running an old period).
+    previous_key = fetch.latest_period_before(pack_name, scheme.code, key)
+    if previous_key is None:
+        previous = "NULL"
+    else:
+        joins.append(f"LEFT JOIN {assignments} pv ON pv.customer_id = c.id AND pv.pack_name = {pack} "
+                     f"AND pv.scheme_code = {code} AND pv.period = {lit(previous_key)}")
+        previous = (
+            f"CASE WHEN pv.id IS NOT NULL THEN pv.grade ELSE (SELECT a.grade FROM {assignments} a "
+            f"WHERE a.customer_id = c.id AND a.pack_name = {pack} AND a.scheme_code = {code} "
+            f"AND a.period < {lit(previous_key)} ORDER BY a.period DESC LIMIT 1) END"
+        )
     joins.append(f"LEFT JOIN {overrides} ov ON ov.customer_id = c.id AND ov.pack_name = {pack} "
                  f"AND ov.scheme_code = {code} AND ov.revoked_at IS NULL")
     statuses = ", ".join(lit(s) for s in fetch.GRADED_STATUSES)
     source = f"FROM {customers} c {' '.join(joins)} WHERE c.status IN ({statuses})"
-    # The latest earlier period's grade: the current grade when it is earlier than this period (the monthly run),
-    # else the history (re-running or back-filling a period).
-    previous = (
-        f"CASE WHEN cg.period < {period_key} THEN cg.grade ELSE (SELECT a.grade FROM {assignments} a "
-        f"WHERE a.customer_id = c.id AND a.pack_name = {pack} AND a.scheme_code = {code} "
-        f"AND a.period < {period_key} ORDER BY a.period DESC LIMIT 1) END"
-    )
     metric_json = _metrics_json(scheme, metric_sql)
     select = compile_grading_sql(
         scheme, source=source, customer_id="c.id", metric_sql=metric_sql,
@@ -241,6 +246,37 @@ def regrade_scheme_in_database(
         directions={"up": Direction.UP, "down": Direction.DOWN, "same": Direction.SAME, "new": Direction.NEW},
         fence=" OFFSET 0" if pg else " LIMIT -1 OFFSET 0",
     )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {assignments} WHERE pack_name = {pack} "
+            f"AND scheme_code = {code} AND period = {period_key})"
+        )
+        period_has_rows = bool(cursor.fetchone()[0])
+    db_now = lit(connection.ops.adapt_datetimefield_value(now))
+    if pg:
+        db_now += "::timestamptz"
+
+    if not period_has_rows:
+        # The usual first run of a period: graded straight into the history (one INSERT … SELECT), and the
+        # timeline events read back from the rows just written (every one of them is new).
+        written = write_assignments_sql(scheme=scheme, pack_name=pack_name, key=key, run_id=run_id, db_now=db_now,
+                                        period_has_rows=False, source=f"({select})")
+        t2 = clock()
+        timings["evaluate"] += t2 - t1
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT direction, COUNT(*) FROM {assignments} WHERE pack_name = {pack} AND scheme_code = {code} "
+                f"AND period = {period_key} AND direction IN ({lit(Direction.UP)}, {lit(Direction.DOWN)}) "
+                f"GROUP BY direction"
+            )
+            moved = dict(cursor.fetchall())
+        write_grade_events_sql(scheme=scheme, pack_name=pack_name, key=key, label=scheme_period.label,
+                               actor_id=actor_id, db_now=db_now, from_history=True)
+        timings["write"] += clock() - t2
+        return SqlOutcome(evaluated=written, written=written, up=int(moved.get(Direction.UP, 0)),
+                          down=int(moved.get(Direction.DOWN, 0)))
+
+    # A re-run: the results go into a temporary table first, compared with what the period already holds.
     _drop(NEW_TABLE)
     _execute(f"CREATE TEMP TABLE {NEW_TABLE} {'ON COMMIT DROP ' if pg else ''}AS {select}")
     if pg:
@@ -253,22 +289,12 @@ def regrade_scheme_in_database(
             f"COALESCE(SUM(CASE WHEN direction = {lit(Direction.DOWN)} THEN 1 ELSE 0 END), 0) FROM {NEW_TABLE}"
         )
         evaluated, up, down = cursor.fetchone()
-        cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {assignments} WHERE pack_name = {pack} "
-            f"AND scheme_code = {code} AND period = {period_key})"
-        )
-        period_has_rows = bool(cursor.fetchone()[0])
     t2 = clock()
     timings["evaluate"] += t2 - t1
-
-    db_now = lit(connection.ops.adapt_datetimefield_value(now))
-    if pg:
-        db_now += "::timestamptz"
     write_grade_events_sql(scheme=scheme, pack_name=pack_name, key=key, label=scheme_period.label,
                            actor_id=actor_id, db_now=db_now)
     written = write_assignments_sql(scheme=scheme, pack_name=pack_name, key=key, run_id=run_id, db_now=db_now,
-                                    period_has_rows=period_has_rows)
-    write_current_grades_sql(pack_name=pack_name, scheme_code=scheme.code, key=key, db_now=db_now)
+                                    period_has_rows=True)
     _drop(NEW_TABLE)
     timings["write"] += clock() - t2
     return SqlOutcome(evaluated=int(evaluated), written=written, up=int(up), down=int(down))
@@ -293,9 +319,10 @@ _WRITTEN = ("grade", "previous_grade", "reached_grade", "direction", "metrics", 
 
 
 def write_assignments_sql(*, scheme: Scheme, pack_name: str, key: str, run_id: int, db_now: str,
-                          period_has_rows: bool) -> int:
-    """The period's history rows. The usual first run of a period inserts them all; a re-run rewrites only the rows
-    whose result changed (INSERT … ON CONFLICT DO UPDATE … WHERE something differs) and returns how many."""
+                          period_has_rows: bool, source: str = NEW_TABLE) -> int:
+    """The period's history rows from `source` (the compiled SELECT in parentheses, or the temporary results
+    table). The usual first run of a period inserts them all; a re-run rewrites only the rows whose result changed
+    (INSERT … ON CONFLICT DO UPDATE … WHERE something differs). Returns how many were written."""
     table = GradeAssignment._meta.db_table
     columns = ("customer_id", "pack_name", "scheme_code", "period", "grade", "previous_grade", "reached_grade",
                "direction", "metrics", "rule", "article", "quote", "explanation", "to_next", "to_previous",
@@ -303,7 +330,7 @@ def write_assignments_sql(*, scheme: Scheme, pack_name: str, key: str, run_id: i
     values = (f"n.customer_id, {lit(pack_name)}, {lit(scheme.code)}, {lit(key)}, n.grade, n.previous_grade, "
               f"n.reached_grade, n.direction, n.metrics, n.rule, COALESCE(n.article, ''), COALESCE(n.quote, ''), "
               f"'', '', '', {lit(scheme.pack_version)}, n.override_id, {int(run_id)}, {db_now}, ''")
-    insert = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM {NEW_TABLE} n WHERE 1 = 1"
+    insert = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM {source} n WHERE 1 = 1"
     if not period_has_rows:
         return _execute(insert)
     changed = " OR ".join(f"{table}.{c} {_distinct()} EXCLUDED.{c}" for c in _WRITTEN)
@@ -313,26 +340,12 @@ def write_assignments_sql(*, scheme: Scheme, pack_name: str, key: str, run_id: i
     )
 
 
-def write_current_grades_sql(*, pack_name: str, scheme_code: str, key: str, db_now: str) -> None:
-    """Current grade = the latest period's: moved forward to this period, or corrected when this period is the
-    latest and its grade changed; an earlier period re-run leaves a later current grade alone."""
-    table = CurrentGrade._meta.db_table
-    _execute(
-        f"INSERT INTO {table} (customer_id, pack_name, scheme_code, period, grade, updated_at) "
-        f"SELECT n.customer_id, {lit(pack_name)}, {lit(scheme_code)}, {lit(key)}, n.grade, {db_now} "
-        f"FROM {NEW_TABLE} n WHERE 1 = 1 "
-        f"ON CONFLICT (customer_id, pack_name, scheme_code) DO UPDATE SET period = EXCLUDED.period, "
-        f"grade = EXCLUDED.grade, updated_at = EXCLUDED.updated_at "
-        f"WHERE {table}.period < EXCLUDED.period OR ({table}.period = EXCLUDED.period "
-        f"AND {table}.grade {_distinct()} EXCLUDED.grade)"
-    )
-
-
 def write_grade_events_sql(*, scheme: Scheme, pack_name: str, key: str, label: str, actor_id: int | None,
-                           db_now: str) -> None:
+                           db_now: str, from_history: bool = False) -> None:
     """A grade change (up or down) that is new for this period goes on the archive timeline, with the fields
     `archive_event_record` fills: summary, the explanation's sentence, and the data (pack, scheme, period, grades,
-    rule, article, metrics). Written before the history rows, which it compares against."""
+    rule, article, metrics). From the temporary results table, before the history rows, which it compares against;
+    or (`from_history`, the first run of a period) from the period's history rows just written, all new."""
     events = ArchiveEvent._meta.db_table
     table = GradeAssignment._meta.db_table
     users = get_user_model()._meta.db_table
@@ -355,24 +368,32 @@ def write_grade_events_sql(*, scheme: Scheme, pack_name: str, key: str, label: s
             return f"COALESCE(json_extract(n.metrics, {lit('$.' + code)}), '0')"
     reason = explanation_sql(scheme, rule="n.rule", grade="n.grade", reached="n.reached_grade",
                              previous="n.previous_grade", override=override, metric_text=metric_text)
+    article = "NULLIF(n.article, '')" if from_history else "n.article"  # the history stores a missing one as ''
     if _pg():
         data = (f"jsonb_build_object('pack', {lit(pack_name)}, 'scheme', {lit(scheme.code)}, 'period', {lit(key)}, "
-                "'grade', n.grade, 'previous_grade', n.previous_grade, 'rule', n.rule, 'article', n.article, "
+                f"'grade', n.grade, 'previous_grade', n.previous_grade, 'rule', n.rule, 'article', {article}, "
                 "'metrics', n.metrics)")
     else:
         data = (f"json_object('pack', {lit(pack_name)}, 'scheme', {lit(scheme.code)}, 'period', {lit(key)}, "
-                "'grade', n.grade, 'previous_grade', n.previous_grade, 'rule', n.rule, 'article', n.article, "
+                f"'grade', n.grade, 'previous_grade', n.previous_grade, 'rule', n.rule, 'article', {article}, "
                 "'metrics', json(n.metrics))")
+    if from_history:
+        source = (f"FROM {table} n LEFT JOIN {GradeOverride._meta.db_table} o ON o.id = n.override_id "
+                  f"LEFT JOIN {users} u ON u.id = o.approver_id "
+                  f"WHERE n.pack_name = {lit(pack_name)} AND n.scheme_code = {lit(scheme.code)} "
+                  f"AND n.period = {lit(key)} AND n.direction IN ({lit(Direction.UP)}, {lit(Direction.DOWN)})")
+    else:
+        source = (f"FROM {NEW_TABLE} n "
+                  f"LEFT JOIN {table} a ON a.customer_id = n.customer_id AND a.pack_name = {lit(pack_name)} "
+                  f"AND a.scheme_code = {lit(scheme.code)} AND a.period = {lit(key)} "
+                  f"LEFT JOIN {GradeOverride._meta.db_table} o ON o.id = n.override_id "
+                  f"LEFT JOIN {users} u ON u.id = o.approver_id "
+                  f"WHERE n.direction IN ({lit(Direction.UP)}, {lit(Direction.DOWN)}) "
+                  f"AND (a.id IS NULL OR a.grade {_distinct()} n.grade)")
     _execute(
         f"INSERT INTO {events} (customer_id, at, actor_id, kind, summary, reason, data) "
         f"SELECT n.customer_id, {db_now}, {lit(actor_id)}, 'grade_change', {summary}, SUBSTR({reason}, 1, 2000), "
-        f"{data} FROM {NEW_TABLE} n "
-        f"LEFT JOIN {table} a ON a.customer_id = n.customer_id AND a.pack_name = {lit(pack_name)} "
-        f"AND a.scheme_code = {lit(scheme.code)} AND a.period = {lit(key)} "
-        f"LEFT JOIN {GradeOverride._meta.db_table} o ON o.id = n.override_id "
-        f"LEFT JOIN {users} u ON u.id = o.approver_id "
-        f"WHERE n.direction IN ({lit(Direction.UP)}, {lit(Direction.DOWN)}) "
-        f"AND (a.id IS NULL OR a.grade {_distinct()} n.grade)"
+        f"{data} {source}"
     )
 
 

@@ -258,25 +258,27 @@ class GradeAssignment(models.Model):
 
 
 class CurrentGrade(models.Model):
-    """The latest period's grade per (customer, pack, scheme), kept beside the history for fast reads."""
+    """The latest period's grade per (customer, pack, scheme): a database VIEW over the history (its latest row per
+    customer, pack and scheme; migration 0006), read-only. A regrade therefore writes the history alone — keeping
+    a second table of 100,000s of rows in step cost as much as writing the history itself — and the current grade
+    can never disagree with it. Reads by customer go through the history's unique (customer, pack, scheme, period)
+    index."""
 
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("客户"), on_delete=models.CASCADE, related_name="current_grades",
-        db_index=False,  # the unique constraint starts with customer
+        "customers.Customer", verbose_name=_("客户"), on_delete=models.DO_NOTHING, related_name="current_grades",
+        db_constraint=False,  # a view: the history row's own foreign key (CASCADE) removes it with the customer
     )
     pack_name = models.CharField(_("政策包"), max_length=60)
     scheme_code = models.CharField(_("分级方案"), max_length=80)
     period = models.CharField(_("期间"), max_length=10)
     grade = models.CharField(_("等级"), max_length=40, null=True, blank=True)
-    updated_at = models.DateTimeField(_("更新时间"))
+    updated_at = models.DateTimeField(_("更新时间"))  # the latest history row's computed_at
 
     class Meta:
+        managed = False
+        db_table = "policy_currentgrade"
         verbose_name = _("当前等级")
         verbose_name_plural = _("当前等级")
-        constraints = [
-            models.UniqueConstraint(fields=["customer", "pack_name", "scheme_code"], name="policy_current_unique")
-        ]
-        indexes = [models.Index(fields=["pack_name", "scheme_code", "grade"], name="policy_current_grade")]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.scheme_code}: {self.grade}"

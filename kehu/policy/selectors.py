@@ -27,6 +27,7 @@ from kehu.policy.engine import (
 )
 from kehu.policy.engine.model import BENEFIT_FIELDS
 from kehu.policy.engine.model import AdminValue as PackAdminValue
+from kehu.policy.engine.sections import admin_values_needed as section_admin_values
 from kehu.policy.models import AdminValue, CurrentGrade, Direction, GradeAssignment, GradeOverride, PackActivation
 
 # ----- packs ------------------------------------------------------------------------------------------------------
@@ -138,6 +139,8 @@ def pack_admin_slots(pack: Pack) -> list[PackAdminValue]:
     if pack.orders is not None:
         for value in pack.orders.admin_values_needed():
             found.setdefault(value.key, value)
+    for value in section_admin_values(pack):
+        found.setdefault(value.key, value)
     return list(found.values())
 
 
@@ -373,6 +376,35 @@ def customer_grade(customer: Customer | int, scheme_code: str, *, pack_name: str
     qs = CurrentGrade.objects.filter(customer_id=customer_id, scheme_code=scheme_code)
     qs = qs.filter(pack_name=pack_name) if pack_name else qs.filter(pack_name__in=active_pack_names())
     return qs.order_by("pack_name").values_list("grade", flat=True).first()
+
+
+def grades_in_period(
+    *, pack_name: str, scheme_code: str, period: str, customer_ids: list[int] | None = None
+) -> dict[int, str | None]:
+    """{customer_id: grade} in force in `period` (a period key of the scheme's cadence, e.g. "2026-10"): the grade
+    graded for that period, or — for a customer not graded then (suspended, churned) — the latest earlier one. For
+    the whole population (`customer_ids=None`) or the given customers; customers never graded by then are absent.
+    Two queries whatever the number of customers: the period's rows, then the latest earlier row of the customers
+    the period lacks. What the 附录5 monthly grade table lists per customer and month."""
+    rows = GradeAssignment.objects.filter(pack_name=pack_name, scheme_code=scheme_code)
+    if customer_ids is not None:
+        rows = rows.filter(customer_id__in=customer_ids)
+    out: dict[int, str | None] = dict(
+        rows.filter(period=period).values_list("customer_id", "grade").iterator(chunk_size=10000))
+    earlier = (rows.filter(period__lt=period)
+               .exclude(customer_id__in=rows.filter(period=period).values("customer_id"))
+               .order_by("customer_id", "-period").values_list("customer_id", "grade"))
+    for customer_id, grade in earlier.iterator(chunk_size=10000):
+        out.setdefault(customer_id, grade)
+    return out
+
+
+def grade_in_period(customer: Customer | int, *, pack_name: str, scheme_code: str, period: str) -> str | None:
+    """The customer's grade in force in `period` (see grades_in_period); None when not graded by then. One query."""
+    customer_id = customer.pk if isinstance(customer, Customer) else customer
+    return (GradeAssignment.objects.filter(customer_id=customer_id, pack_name=pack_name, scheme_code=scheme_code,
+                                           period__lte=period)
+            .order_by("-period").values_list("grade", flat=True).first())
 
 
 # ----- benefits ---------------------------------------------------------------------------------------------------

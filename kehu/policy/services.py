@@ -19,6 +19,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from kehu.core.errors import ServiceError
+from kehu.core.jobs import record_when_database_is_back
+from kehu.core.logs import database_unavailable
 from kehu.core.permissions import require_perm
 from kehu.customers.models import ArchiveEvent, Customer
 from kehu.customers.selectors import customer_get_for_actor
@@ -38,7 +40,6 @@ from kehu.policy.engine.model import AGGREGATE_METRIC_KINDS
 from kehu.policy.engine.sql import sql_gradable
 from kehu.policy.models import (
     AdminValue,
-    CurrentGrade,
     Direction,
     GradeAssignment,
     GradeOverride,
@@ -134,7 +135,15 @@ def regrade(*, pack_name: str, period: str, actor=None, trigger: str = "manual")
         _finish(run, started, timings, status=RunStatus.FAILED, error=str(exc))
         raise ValidationError({"pack": str(exc)}) from None
     except Exception as exc:
-        _finish(run, started, timings, status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        if database_unavailable(exc):
+            # The transaction died with the connection (nothing was written); record that once the database is
+            # back instead of leaving the run "running" for ever. A regrade is idempotent: run it again.
+            error = f"中断：数据库连接断开，本次未写入任何结果，可重新执行。{type(exc).__name__}: {exc}"
+            record_when_database_is_back(
+                lambda: _finish(run, started, timings, status=RunStatus.FAILED, error=error),
+                what=f"regrade run {run.pk}")
+        else:
+            _finish(run, started, timings, status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
         raise
     _finish(run, started, timings, status=RunStatus.SUCCEEDED, totals=totals)
     return run
@@ -232,8 +241,7 @@ def _regrade_scheme(pack, scheme, parsed, groups, admin_values, population, earl
     metrics = fetch.fetch_aggregates(specs, cache=metric_cache)
     metrics.update(fetch.fetch_manual_metrics(pack.name, scheme))
     aggregate_codes = [m.code for m in scheme.metrics if m.kind in AGGREGATE_METRIC_KINDS]
-    current = fetch.fetch_current_grades(pack.name, scheme.code)
-    previous = fetch.fetch_previous_grades(pack.name, scheme.code, key, current)
+    previous = fetch.fetch_previous_grades(pack.name, scheme.code, key)
     overrides = fetch.fetch_overrides(pack.name, scheme.code)
     facts = fetch.build_facts(
         population=population, metrics=metrics, previous=previous, overrides=overrides,
@@ -253,7 +261,6 @@ def _regrade_scheme(pack, scheme, parsed, groups, admin_values, population, earl
     db_now = connection.ops.adapt_datetimefield_value(now)
     outcome = _SchemeOutcome(evaluated=len(results))
     to_write: list[tuple] = []  # rows in ASSIGNMENT_COLUMNS order: no model instances on the hot path
-    to_current: list[tuple] = []
     events: list[tuple] = []  # rows in EVENT_COLUMNS order
     period_label = scheme_period.label
     pack_name, scheme_code, run_id = pack.name, scheme.code, run.pk
@@ -304,15 +311,11 @@ def _regrade_scheme(pack, scheme, parsed, groups, admin_values, population, earl
             outcome.up += 1
         elif direction == down:
             outcome.down += 1
-        held = current.get(customer_id)
-        if held is None or (held[0] <= key and (held[0] != key or held[1] != grade)):
-            to_current.append((customer_id, pack_name, scheme_code, key, grade, db_now))
     t2 = time.perf_counter()
     timings["evaluate"] += t2 - t1
 
     outcome.written = len(to_write)
     write_assignments(to_write, period_is_empty=not existing)
-    write_current_grades(to_current)
     write_grade_events(events)
     timings["write"] += time.perf_counter() - t2
     return outcome
@@ -324,8 +327,6 @@ ASSIGNMENT_COLUMNS = (
     "run_id", "computed_at", "fingerprint",
 )
 ASSIGNMENT_KEY = ("customer_id", "pack_name", "scheme_code", "period")
-CURRENT_COLUMNS = ("customer_id", "pack_name", "scheme_code", "period", "grade", "updated_at")
-CURRENT_KEY = ("customer_id", "pack_name", "scheme_code")
 
 
 def _copy_in(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -387,10 +388,6 @@ def write_assignments(rows: list[tuple], *, period_is_empty: bool = False) -> No
         _copy_in(GradeAssignment._meta.db_table, ASSIGNMENT_COLUMNS, rows)
     else:
         _upsert(GradeAssignment._meta.db_table, ASSIGNMENT_COLUMNS, ASSIGNMENT_KEY, rows)
-
-
-def write_current_grades(rows: list[tuple]) -> None:
-    _upsert(CurrentGrade._meta.db_table, CURRENT_COLUMNS, CURRENT_KEY, rows)
 
 
 EVENT_COLUMNS = ("customer_id", "at", "actor_id", "kind", "summary", "reason", "data")

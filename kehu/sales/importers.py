@@ -1,16 +1,16 @@
 """Bulk import of pickups from CSV / XLSX: streaming, strict, atomic, idempotent.
 
-Pipeline (one database transaction, so an interrupted import leaves nothing behind):
+Every row is read, checked and normalised in Python while the file streams (codes resolved from lookups read once
+per import: customers, products, pickup points), and only typed rows (ids, canonical numbers and dates) reach the
+database. One transaction, so an interrupted import leaves nothing behind:
 
-1. stream the file into a temporary staging table
-   - PostgreSQL + CSV: the raw bytes go to `COPY … FROM STDIN (FORMAT csv)` untouched (no per-row Python);
-     normalisation (trim, numbers, dates, unit names) happens in SQL (`CREATE TEMP TABLE stg AS SELECT …`);
-   - SQLite, or XLSX: rows are read in Python, normalised with the same rules, and written with executemany
-     (SQLite) or `COPY … write_row` (PostgreSQL) in batches; memory stays flat;
-2. validate set-based: ONE query joins the staging table with customers, products and warehouses and returns the
-   bad rows with everything needed to say why;
-3. any bad row: roll back, report every bad row (line number, column, value, reason);
-   none: `INSERT … SELECT … ON CONFLICT (source, source_ref) DO NOTHING` — a row already loaded is skipped.
+- fast path: the typed rows go straight into `sales_pickup` (PostgreSQL: one `COPY`, which the server works through
+  while Python reads the next rows; SQLite: `executemany`); it gives way to the checking path at the first bad row,
+  or when the unique (source, source_ref) key finds a reference already loaded or repeated;
+- checking path: every row into a temporary staging table (bad rows with their reference and a flag), one GROUP BY
+  for references repeated within the file, and then either the full error report (every bad row: line, column,
+  value, reason; nothing applied) or `INSERT … SELECT` of the rows whose reference is not loaded yet (skipped rows
+  are counted).
 """
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
+import operator
 import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from django.db import IntegrityError, connection, transaction
@@ -68,7 +70,6 @@ NUM_STRIP = ",，¥￥ \u3000"
 MAX_REF = 64
 MAX_REPORTED_ERRORS = 10000
 BATCH = 5000
-CHUNK = 1 << 20
 
 _qty_re, _amount_re = re.compile(QTY_RE), re.compile(AMOUNT_RE)
 _date_re1, _date_re2 = re.compile(DATE_RE1), re.compile(DATE_RE2)
@@ -180,30 +181,6 @@ def parse_date(text: str) -> str | None:
         return None
 
 
-def normalise_row(line: int, cells, mapping: dict[str, int]) -> tuple | None:
-    """One staging row (same rules as the SQL normalisation on PostgreSQL); None for a blank row."""
-    def get(key: str) -> str:
-        i = mapping.get(key)
-        if i is None or i >= len(cells):
-            return ""
-        return _cell_text(cells[i]).strip(TRIM)
-
-    cust, prod, qty_t, unit_t = get("customer_code"), get("product_code"), get("quantity"), get("unit")
-    amt_t, date_t, wh, ref = get("amount"), get("picked_on"), get("warehouse_code"), get("source_ref")
-    if not (cust or prod or qty_t or amt_t or date_t or ref or unit_t or wh):
-        return None
-    q = qty_t.translate(_num_strip)
-    a = amt_t.translate(_num_strip)
-    return (
-        line, cust, prod, qty_t, q if _qty_re.match(q) else None, unit_t, UNIT_ALIASES.get(unit_t.lower()),
-        amt_t, a if _amount_re.match(a) else None, date_t, parse_date(date_t), wh, ref,
-    )
-
-
-STG_COLUMNS = ("line", "customer_code", "product_code", "quantity_txt", "quantity", "unit_txt", "unit",
-               "amount_txt", "amount", "date_txt", "picked_on", "warehouse_code", "source_ref")
-
-
 # ---------------------------------------------------------------- readers
 
 
@@ -248,340 +225,246 @@ def _csv_rows(path: Path) -> tuple[Iterator[list], Callable[[], float]]:
     return rows(), (lambda: raw.tell() / size if not raw.closed else 1.0)
 
 
-# ---------------------------------------------------------------- staging
+# ---------------------------------------------------------------- lookups (one query per table, before reading)
 
 
-def _sqlite_stage(rows: Iterator, mapping, progress: Progress, position: Callable[[], float]) -> int:
-    cols = ", ".join(STG_COLUMNS)
-    marks = ", ".join(["?"] * len(STG_COLUMNS))
-    sql = f"INSERT INTO stg ({cols}) VALUES ({marks})"  # noqa: S608 - constant column names
-    count = 0
-    batch: list[tuple] = []
-    with connection.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS temp.stg")
-        cur.execute(
-            "CREATE TEMP TABLE stg (line INTEGER, customer_code TEXT, product_code TEXT, quantity_txt TEXT, "
-            "quantity NUMERIC, unit_txt TEXT, unit TEXT, amount_txt TEXT, amount NUMERIC, date_txt TEXT, "
-            "picked_on TEXT, warehouse_code TEXT, source_ref TEXT)"
-        )
-        raw = cur.cursor if hasattr(cur, "cursor") else cur
-        for line, cells in enumerate(rows, start=2):
-            row = normalise_row(line, cells, mapping)
-            if row is None:
-                continue
-            batch.append(row)
-            count += 1
-            if len(batch) >= BATCH:
-                raw.executemany(sql, batch)
-                batch.clear()
-                progress("read", position() * 0.6)
-        if batch:
-            raw.executemany(sql, batch)
-    return count
+@dataclass(frozen=True)
+class _ProductUnit:
+    """What a (product code, unit text) pair resolves to: computed once per pair, not once per row."""
+
+    product_id: int | None
+    group_id: int | None
+    unit: str | None  # the stored unit (the product's base unit when the file leaves it empty)
+    factor: Decimal | None  # base quantity = quantity × factor; None: the unit does not fit the product
+    same: bool  # unit == base unit: the base quantity is the quantity itself, no arithmetic
+    product_error: str | None
+    unit_error: str | None
+    ratio: tuple[int, int] | None = None  # the factor as an exact fraction (integer arithmetic on plain quantities)
 
 
-def _pg_create_raw(cur, ncols: int) -> None:
-    cur.execute("DROP TABLE IF EXISTS pg_temp.stg_raw")
-    cur.execute("DROP TABLE IF EXISTS pg_temp.stg")
-    cols = ", ".join(f"c{i} text" for i in range(ncols))
-    cur.execute(f"CREATE TEMP TABLE stg_raw (line bigint GENERATED ALWAYS AS IDENTITY, {cols}) ON COMMIT DROP")
+class _Lookups:
+    """Every code the file may name, read once: customers (code → id, or the status code of a customer that may not
+    pick up), products and pickup points. ~100 bytes a customer: 100,000 customers ≈ 10 MB."""
+
+    def __init__(self) -> None:
+        from kehu.customers.models import Customer
+        from kehu.sales.models import Product, Warehouse
+
+        trading = {str(s) for s in TRADING_STATUSES}
+        statuses: dict[str, str] = {}
+        self.customers: dict[str, int | str] = {}
+        for code, pk, status in Customer.objects.values_list("code", "id", "status").order_by().iterator(
+                chunk_size=20000):
+            self.customers[code] = pk if status in trading else statuses.setdefault(status, status)
+        self.products = {p.code: p for p in Product.objects.all()}
+        self.warehouses = dict(Warehouse.objects.values_list("code", "id"))
+        self.pairs: dict[tuple[str, str], _ProductUnit] = {}
+
+    def product_unit(self, code: str, unit_text: str) -> _ProductUnit:
+        key = (code, unit_text)
+        found = self.pairs.get(key)
+        if found is None:
+            found = self.pairs[key] = self._resolve(code, unit_text)
+        return found
+
+    def _resolve(self, code: str, unit_text: str) -> _ProductUnit:
+        p = self.products.get(code)
+        unit = UNIT_ALIASES.get(unit_text.lower())
+        product_error = ("产品编码为空" if not code else "产品编码不存在" if p is None
+                         else "产品已停用" if not p.is_active else None)
+        if unit is None:
+            return _ProductUnit(p and p.id, p and p.group_id, None, None, False, product_error,
+                                "无法识别的单位（可用：吨/t、千克/kg、升/L、袋、元）")
+        if p is None:
+            return _ProductUnit(None, None, unit, None, False, product_error, None)
+        unit = unit or p.base_unit
+        factor = None
+        if unit == p.base_unit:
+            factor = Decimal(1)
+        elif p.base_unit == "t" and unit == "kg":
+            factor = Decimal("0.001")
+        elif p.base_unit == "t" and unit == "L" and p.density_kg_per_l is not None:
+            factor = p.density_kg_per_l / 1000
+        elif p.base_unit == "t" and unit == "袋" and p.bag_weight_kg is not None:
+            factor = p.bag_weight_kg / 1000
+        unit_error = None if factor is not None else (
+            f"单位与产品不符：产品“{p.name}”按“{p.base_unit}”计量，且未设置该单位的折算")
+        return _ProductUnit(p.id, p.group_id, unit, factor, unit == p.base_unit, product_error, unit_error,
+                            factor.as_integer_ratio() if factor is not None else None)
 
 
-def _pg_copy_csv_bytes(path: Path, ncols: int, progress: Progress) -> None:
-    """Stream the file's bytes (after the header line) straight into COPY: no per-row Python at all."""
-    size = max(os.path.getsize(path), 1)
-    with open(path, "rb") as f:
-        head = f.read(1 << 16)
-        enc = _detect_encoding(head)
-        f.seek(0)
-        header_line = f.readline()  # already parsed
-        eol = b"\r\n" if header_line.endswith(b"\r\n") else b"\n"
-        pg_enc = "GB18030" if enc == "gb18030" else "UTF8"
-        cols = ", ".join(f"c{i}" for i in range(ncols))
-        with connection.cursor() as cur:
-            _pg_create_raw(cur, ncols)
-            with cur.cursor.copy(
-                f"COPY stg_raw ({cols}) FROM STDIN WITH (FORMAT csv, ENCODING '{pg_enc}')"
-            ) as copy:
-                pending = b""
-                while True:
-                    chunk = f.read(CHUNK)
-                    if not chunk:
-                        break
-                    if pending:
-                        copy.write(pending)
-                    pending = chunk
-                    progress("read", f.tell() / size * 0.6)
-                # Trailing blank lines (common in exports) would be rows of one NULL column: drop them.
-                pending = pending.rstrip(b"\r\n \t")
-                if pending:
-                    copy.write(pending + eol)
+# ---------------------------------------------------------------- normalising one row (both databases)
+
+_BLANKS = re.compile("[" + TRIM + "]").search
+_PLAIN_QTY = re.compile(r"[0-9]{1,15}(?:[.][0-9]{0,3})?").fullmatch  # the common case: no sign, no separators
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,14}(?:[.][0-9]{0,2})?").fullmatch
+_MAX_BASE = Decimal("1e15")  # numeric(18, 3): 15 integer digits
+_THOUSANDTH = Decimal("0.001")
+_DATE_CACHE_LIMIT = 20000
+
+def _base_quantity(quantity: str, factor: Decimal) -> str | None:
+    """The quantity in the product's base unit, rounded half away from zero to 0.001 t (as PostgreSQL's ROUND);
+    None when it does not fit numeric(18, 3)."""
+    b = (Decimal(quantity) * factor).quantize(_THOUSANDTH, ROUND_HALF_UP)
+    return str(b) if abs(b) < _MAX_BASE else None
 
 
-def _pg_copy_rows(rows: Iterator, ncols: int, progress: Progress, position: Callable[[], float]) -> None:
-    cols = ", ".join(f"c{i}" for i in range(ncols))
-    with connection.cursor() as cur:
-        _pg_create_raw(cur, ncols)
-        with cur.cursor.copy(f"COPY stg_raw ({cols}) FROM STDIN") as copy:
-            for n, cells in enumerate(rows, start=1):
-                vals = [_cell_text(c) for c in cells[:ncols]]
-                vals.extend([""] * (ncols - len(vals)))
-                copy.write_row(vals)
-                if n % BATCH == 0:
-                    progress("read", position() * 0.6)
-
-
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
-def _pg_number_ok(x: str, xr: str, int_digits: int, frac_digits: int) -> str:
-    """SQL twin of QTY_RE / AMOUNT_RE without a regex (a regex costs ~1.3 µs a value; this ~0.8 µs).
-    x: the text without thousands separators; xr: x with its digits removed (computed once, one level down).
-    Only ASCII survives the first test, so octet_length is the length; ascii() 43/45 is a leading + or -."""
-    sign = f"(CASE WHEN ascii({x}) IN (43, 45) THEN 1 ELSE 0 END)"
-    dot = f"strpos({x}, '.')"
-    return (
-        f"({xr} IN ('', '.', '-', '-.', '+', '+.') AND ({xr} IN ('', '.') OR ascii({x}) IN (43, 45))"
-        f" AND (CASE WHEN {dot} = 0 THEN octet_length({x}) ELSE {dot} - 1 END) - {sign} BETWEEN 1 AND {int_digits}"
-        f" AND (CASE WHEN {dot} = 0 THEN 0 ELSE octet_length({x}) - {dot} END) <= {frac_digits})"
-    )
-
-
-def _pg_normal_select(mapping: dict[str, int], raw_filter: str = "") -> str:
-    """SELECT … FROM stg_raw: the SQL twin of normalise_row(), with every code resolved to its row (hash joins on
-    the small code tables). Regex-free on the common path (plain numbers, ISO dates) because 5 million rows make
-    every microsecond count. Columns: those `_reasons()` reads, plus product_group_id."""
-    trim = _sql_str(TRIM)
-    strip = _sql_str(NUM_STRIP)
-
-    def col(key: str) -> str:
-        i = mapping.get(key)
-        return f"btrim(coalesce(c{i}, ''), {trim})" if i is not None else "''"
-
-    unit_case = " ".join(f"WHEN {_sql_str(k)} THEN {_sql_str(v)}" for k, v in UNIT_ALIASES.items())
-    y, m, d = "dm[1]", "dm[2]", "dm[3]"  # dm is int[]: each part is computed once per row, not once per use
-    days = (f"CASE WHEN {m} IN (4, 6, 9, 11) THEN 30 WHEN {m} = 2 THEN "
-            f"CASE WHEN (mod({y}, 4) = 0 AND mod({y}, 100) <> 0) OR mod({y}, 400) = 0 THEN 29 ELSE 28 END ELSE 31 END")
-    return f"""
-    SELECT s.line, s.customer_code, s.product_code, s.quantity_txt, s.quantity, s.unit_txt, s.unit, s.amount_txt,
-           s.amount, s.date_txt, s.picked_on, s.warehouse_code, s.source_ref,
-           c.id AS customer_id, c.status AS c_status, p.id AS product_id, p.is_active AS p_active,
-           p.name AS p_name, p.base_unit AS p_unit, {_CONVERT} AS base_qty, w.id AS warehouse_id,
-           p.group_id AS product_group_id
-    FROM (
-    SELECT line, customer_code, product_code, quantity_txt,
-           CASE WHEN {_pg_number_ok('q', 'qr', 15, 3)} THEN q::numeric END AS quantity,
-           unit_txt, CASE lower(unit_txt) {unit_case} END AS unit,
-           amount_txt, CASE WHEN {_pg_number_ok('a', 'ar', 14, 2)} THEN a::numeric END AS amount,
-           date_txt,
-           CASE WHEN dm IS NOT NULL AND {y} BETWEEN {MIN_YEAR} AND {MAX_YEAR} AND {m} BETWEEN 1 AND 12
-                 AND {d} BETWEEN 1 AND {days}
-                THEN make_date({y}, {m}, {d}) END AS picked_on,
-           warehouse_code, source_ref
-    FROM (
-        SELECT line, customer_code, product_code, quantity_txt, unit_txt, amount_txt, date_txt, warehouse_code,
-               source_ref, q, a, translate(q, '0123456789', '') AS qr, translate(a, '0123456789', '') AS ar,
-               CASE WHEN translate(date_txt, '0123456789', '0000000000') = '0000-00-00'
-                    THEN ARRAY[ymd / 10000, mod(ymd / 100, 100), mod(ymd, 100)]
-                    ELSE (coalesce(regexp_match(date_txt, {_sql_str(DATE_RE1)}),
-                                   regexp_match(date_txt, {_sql_str(DATE_RE2)})))[1:3]::int[] END AS dm
-        FROM (
-            SELECT line + 1 AS line, customer_code, product_code, quantity_txt, unit_txt, amount_txt, date_txt,
-                   warehouse_code, source_ref,
-                   translate(quantity_txt, {strip}, '') AS q, translate(amount_txt, {strip}, '') AS a,
-                   CASE WHEN translate(date_txt, '0123456789', '0000000000') = '0000-00-00'
-                        THEN translate(date_txt, '-', '')::int END AS ymd
-            FROM (
-                SELECT line, {col('customer_code')} AS customer_code, {col('product_code')} AS product_code,
-                       {col('quantity')} AS quantity_txt, {col('unit')} AS unit_txt, {col('amount')} AS amount_txt,
-                       {col('picked_on')} AS date_txt, {col('warehouse_code')} AS warehouse_code,
-                       {col('source_ref')} AS source_ref
-                FROM stg_raw {raw_filter}
-                OFFSET 0  -- trim once per value, not again in the blank-row filter
-            ) r0
-            WHERE NOT (customer_code = '' AND product_code = '' AND quantity_txt = '' AND amount_txt = ''
-                       AND date_txt = '' AND source_ref = '' AND unit_txt = '' AND warehouse_code = '')
-            OFFSET 0
-        ) r1
-        OFFSET 0  -- keeps `dm` and the residues computed once per row instead of once per reference below
-    ) r
-    OFFSET 0  -- quantity, amount and picked_on are referenced many times above: computed once per row
-    ) s
-    LEFT JOIN customers_customer c ON c.code = s.customer_code
-    LEFT JOIN sales_product p ON p.code = s.product_code
-    LEFT JOIN sales_warehouse w ON w.code = s.warehouse_code AND s.warehouse_code <> ''
-    """  # noqa: S608 - built from constants and column numbers only
-
-
-def _pg_normalise(mapping: dict[str, int]) -> int:
-    """CREATE TEMP TABLE stg AS … : only what the insert needs plus a `bad` flag (every rule but the duplicate
-    check). Narrow on purpose: writing the staging table is half the cost of this step, and the texts the error
-    report quotes are fetched again from stg_raw for the bad lines only."""
-    bad, params = _bad_condition(_RESOLVED)
-    sql = f"""
-    CREATE TEMP TABLE stg ON COMMIT DROP AS
-    SELECT s.line, s.customer_id, s.product_id, s.product_group_id, s.quantity,
-           COALESCE(NULLIF(s.unit, ''), s.p_unit) AS unit, s.base_qty, s.amount, s.picked_on, s.warehouse_id,
-           s.source_ref, ({bad}) AS bad
-    FROM ({_pg_normal_select(mapping)} OFFSET 0) s  -- base_qty once per row, not again inside `bad`
-    """  # noqa: S608 - built from constants and column numbers only
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.rowcount
-
-
-# ---------------------------------------------------------------- validation and insert (both databases)
-
-_CONVERT = """
-CASE WHEN COALESCE(NULLIF(s.unit, ''), p.base_unit) = p.base_unit THEN s.quantity
-     WHEN p.base_unit = 't' AND s.unit = 'kg' THEN ROUND(s.quantity / 1000.0, 3)
-     WHEN p.base_unit = 't' AND s.unit = 'L' AND p.density_kg_per_l IS NOT NULL
-          THEN ROUND(s.quantity * p.density_kg_per_l / 1000.0, 3)
-     WHEN p.base_unit = 't' AND s.unit = '袋' AND p.bag_weight_kg IS NOT NULL
-          THEN ROUND(s.quantity * p.bag_weight_kg / 1000.0, 3)
-END"""
-
-
-# How the validation and insert queries reach the resolved columns: on PostgreSQL `stg` already holds them
-# (resolved while normalising); on SQLite they come from joins.
-_JOINED = {
-    "from": """stg s
-    LEFT JOIN customers_customer c ON c.code = s.customer_code
-    LEFT JOIN sales_product p ON p.code = s.product_code
-    LEFT JOIN sales_warehouse w ON w.code = s.warehouse_code""",
-    "c_id": "c.id", "c_status": "c.status", "p_id": "p.id", "p_active": "p.is_active", "p_name": "p.name",
-    "p_unit": "p.base_unit", "group_id": "p.group_id", "base_qty": f"({_CONVERT})", "w_id": "w.id",
-}
-_RESOLVED = {
-    "from": "stg s",
-    "c_id": "s.customer_id", "c_status": "s.c_status", "p_id": "s.product_id", "p_active": "s.p_active",
-    "p_name": "s.p_name", "p_unit": "s.p_unit", "group_id": "s.product_group_id", "base_qty": "s.base_qty",
-    "w_id": "s.warehouse_id",
-}
-
-
-def _cols() -> dict[str, str]:
-    return _RESOLVED if connection.vendor == "postgresql" else _JOINED
-
-
-def _bad_condition(k: dict[str, str]) -> tuple[str, list]:
-    """Every rule of a row except the duplicate check, as one SQL condition (true = the row is bad)."""
-    trading = ", ".join(_sql_str(str(s)) for s in sorted(TRADING_STATUSES))
-    cond = f"""
-      {k['c_id']} IS NULL OR {k['c_status']} NOT IN ({trading}) OR {k['p_id']} IS NULL OR NOT {k['p_active']}
-      OR s.quantity IS NULL OR s.quantity <= 0 OR s.amount IS NULL OR s.amount < 0
-      OR s.picked_on IS NULL OR s.picked_on > %s OR s.picked_on < %s
-      OR s.unit IS NULL OR ({k['p_id']} IS NOT NULL AND s.quantity IS NOT NULL AND {k['base_qty']} IS NULL)
-      OR (s.warehouse_code <> '' AND {k['w_id']} IS NULL)
-      OR s.source_ref = '' OR LENGTH(s.source_ref) > {MAX_REF}
-    """
-    return cond, [timezone.localdate(), EARLIEST_DATE]
-
-
-_DUPLICATES = "SELECT source_ref, MIN(line) AS first_line FROM stg GROUP BY source_ref HAVING COUNT(*) > 1"
-
-
-def _bad_rows_sql(count_only: bool) -> tuple[str, list]:
-    """SQLite: the bad rows with everything `_reasons()` needs, joined from the staging table."""
-    k = _cols()
-    cond, params = _bad_condition(k)
-    select = "COUNT(*)" if count_only else f"""
-      s.line, s.customer_code, s.product_code, s.quantity_txt, s.quantity, s.unit_txt, s.unit, s.amount_txt,
-      s.amount, s.date_txt, s.picked_on, s.warehouse_code, s.source_ref,
-      {k['c_id']}, {k['c_status']}, {k['p_id']}, {k['p_active']}, {k['p_name']}, {k['p_unit']},
-      {k['base_qty']} AS base_qty, {k['w_id']}, d.first_line"""
-    sql = f"""
-    SELECT {select}
-    FROM {k['from']}
-    LEFT JOIN ({_DUPLICATES}) d ON d.source_ref = s.source_ref
-    WHERE {cond} OR d.first_line < s.line
-    """  # noqa: S608 - built from constants and column numbers only
-    if not count_only:
-        sql += f" ORDER BY s.line LIMIT {MAX_REPORTED_ERRORS}"
-    return sql, params
-
-
-def _pg_bad_rows(mapping: dict[str, int]) -> tuple[list[tuple], int]:
-    """PostgreSQL: the bad lines from the flag and the duplicate check (one scan of the narrow staging table),
-    then the details of the first MAX_REPORTED_ERRORS of them, normalised again from stg_raw."""
-    with connection.cursor() as cur:
-        cur.execute(f"""
-            SELECT s.line, d.first_line FROM stg s LEFT JOIN ({_DUPLICATES}) d ON d.source_ref = s.source_ref
-            WHERE s.bad OR d.first_line < s.line ORDER BY s.line LIMIT {MAX_REPORTED_ERRORS}
-        """)  # noqa: S608 - constants
-        bad = cur.fetchall()
-        if not bad:
-            return [], 0
-        count = len(bad)
-        if count >= MAX_REPORTED_ERRORS:
-            cur.execute(f"""SELECT COUNT(*) FROM stg s LEFT JOIN ({_DUPLICATES}) d ON d.source_ref = s.source_ref
-                            WHERE s.bad OR d.first_line < s.line""")  # noqa: S608 - constants
-            count = cur.fetchone()[0]
-        first = dict(bad)
-        raw_lines = [line - 1 for line in first]
-        cur.execute(f"""SELECT s.line, s.customer_code, s.product_code, s.quantity_txt, s.quantity, s.unit_txt,
-                               s.unit, s.amount_txt, s.amount, s.date_txt, s.picked_on, s.warehouse_code,
-                               s.source_ref, s.customer_id, s.c_status, s.product_id, s.p_active, s.p_name,
-                               s.p_unit, s.base_qty, s.warehouse_id
-                        FROM ({_pg_normal_select(mapping, 'WHERE line = ANY(%s)')}) s ORDER BY s.line""",  # noqa: S608
-                    [raw_lines])
-        rows = [(*r, first.get(r[0])) for r in cur.fetchall()]
-    return rows, count
-
-
-def _reasons(row) -> list[RowError]:
-    (line, cust, prod, qty_t, qty, unit_t, unit, amt_t, amt, date_t, picked_on, wh, ref,
-     c_id, c_status, p_id, p_active, p_name, p_unit, base_qty, w_id, first_line) = row
-    out: list[RowError] = []
-    L = COLUMN_LABEL
-
-    def err(key: str, value: str, reason: str) -> None:
-        out.append(RowError(line, L[key], (value or "")[:200], reason))
-
-    if not cust:
-        err("customer_code", cust, "客户编码为空")
-    elif c_id is None:
-        err("customer_code", cust, "客户编码不存在")
-    elif c_status not in {str(s) for s in TRADING_STATUSES}:
-        err("customer_code", cust, f"客户不是正式客户（当前状态：{_status_label(c_status)}），不得提货")
-    if not prod:
-        err("product_code", prod, "产品编码为空")
-    elif p_id is None:
-        err("product_code", prod, "产品编码不存在")
-    elif not p_active:
-        err("product_code", prod, "产品已停用")
-    if qty is None:
-        err("quantity", qty_t, "数量为空" if not qty_t else "数量不是有效数字（最多15位整数、3位小数）")
-    elif Decimal(str(qty)) < 0:
-        err("quantity", qty_t, "数量不能为负数")
-    elif Decimal(str(qty)) == 0:
-        err("quantity", qty_t, "数量必须大于0")
-    if unit is None:
-        err("unit", unit_t, "无法识别的单位（可用：吨/t、千克/kg、升/L、袋、元）")
-    elif p_id is not None and qty is not None and base_qty is None:
-        err("unit", unit_t, f"单位与产品不符：产品“{p_name}”按“{p_unit}”计量，且未设置该单位的折算")
-    if amt is None:
-        err("amount", amt_t, "金额为空" if not amt_t else "金额不是有效数字（最多2位小数）")
-    elif Decimal(str(amt)) < 0:
-        err("amount", amt_t, "金额不能为负数")
-    if picked_on is None:
-        err("picked_on", date_t, "提货日期为空" if not date_t else "提货日期无效（格式如 2024-03-15）")
+def _plain_base_quantity(quantity: str, ratio: tuple[int, int]) -> str | None:
+    """_base_quantity for a plain quantity (digits, at most one dot, ≤ 3 decimals) in integer arithmetic —
+    a third of the cost of Decimal, the same result: thousandths × factor (an exact ratio), rounded half up."""
+    dot = quantity.find(".")
+    if dot < 0:
+        thousandths = int(quantity) * 1000
     else:
-        d = picked_on if isinstance(picked_on, date) else date.fromisoformat(str(picked_on))
-        if d > timezone.localdate():
-            err("picked_on", date_t, "提货日期晚于今天")
-        elif d < EARLIEST_DATE:
-            err("picked_on", date_t, f"提货日期早于 {EARLIEST_DATE:%Y-%m-%d}")
-    if wh and w_id is None:
-        err("warehouse_code", wh, "库点不存在")
-    if not ref:
-        err("source_ref", ref, "单据号为空")
-    elif len(ref) > MAX_REF:
-        err("source_ref", ref, f"单据号超过{MAX_REF}个字符")
-    elif first_line is not None and first_line < line:
-        err("source_ref", ref, f"单据号与第{first_line}行重复")
-    return out
+        frac = quantity[dot + 1:]
+        thousandths = int(quantity[:dot]) * 1000 + (int(frac) * _SCALE[len(frac)] if frac else 0)
+    num, den = ratio
+    b = (2 * thousandths * num + den) // (2 * den)
+    return f"{b // 1000}.{b % 1000:03d}" if b < _MAX_BASE_THOUSANDTHS else None
+
+
+_SCALE = (1, 100, 10, 1)
+_MAX_BASE_THOUSANDTHS = 10 ** 18
+
+
+TypedRow = tuple  # (customer_id, product_id, group_id, quantity, unit, base_quantity, amount, picked_on, warehouse_id,
+#                    source_ref): the values stored, numbers and the date as canonical text
+
+
+class _Normaliser:
+    """Checks one row against every rule and returns its stored values, or the reasons it is bad — in the order
+    the error report lists them (customer, product, quantity, unit, amount, date, pickup point, reference).
+    Everything repeated across rows (a date, a product and unit pair) is worked out once."""
+
+    def __init__(self, mapping: dict[str, int], lookups: _Lookups) -> None:
+        self.lookups = lookups
+        self.idx = tuple(mapping.get(k, -1) for k in (
+            "customer_code", "product_code", "quantity", "unit", "amount", "picked_on", "warehouse_code",
+            "source_ref"))
+        self.width = max(self.idx) + 1
+        self._pick = operator.itemgetter(*self.idx)
+        self.today = timezone.localdate()
+        self.dates: dict[str, tuple[str | None, str | None]] = {}
+        self.status_labels: dict[str, str] = {}
+        self._customers = lookups.customers
+        self._warehouses = lookups.warehouses
+        self._pairs = lookups.pairs
+
+    def cells(self, cells) -> list[str] | None:
+        """The eight cells this import reads, trimmed; None for a blank row."""
+        if cells.__class__ is list and len(cells) >= self.width:  # a CSV row: text cells, picked in C
+            cells.append("")  # what the -1 of an absent optional column picks
+            picked = self._pick(cells)
+            joined = "".join(picked)
+            if not _BLANKS(joined):  # the common case: nothing to trim (one scan instead of eight strips)
+                return list(picked) if joined else None
+            out = [v.strip(TRIM) for v in picked]
+            return out if any(out) else None
+        n = len(cells)
+        out = []
+        for i in self.idx:
+            if 0 <= i < n:
+                v = cells[i]
+                if v.__class__ is not str:
+                    v = _cell_text(v)
+                out.append(v.strip(TRIM) if v else "")
+            else:
+                out.append("")
+        return out if any(out) else None
+
+    def row(self, line: int, v: list[str]) -> tuple[TypedRow | None, list[RowError] | None]:
+        cust, prod, qty_t, unit_t, amt_t, date_t, wh, ref = v
+        cid = self._customers.get(cust)
+        pu = self._pairs.get((prod, unit_t)) or self.lookups.product_unit(prod, unit_t)
+        day = self.dates.get(date_t) or self._date(date_t)
+        # The common row — known codes, plain numbers, a good date — passes these tests and nothing else runs.
+        if (cid.__class__ is int and pu.product_error is None and pu.unit_error is None and _PLAIN_QTY(qty_t)
+                and qty_t.strip("0.") and _PLAIN_AMOUNT(amt_t) and day[1] is None and 0 < len(ref) <= MAX_REF):
+            if pu.same:
+                base = qty_t
+            else:
+                base = _plain_base_quantity(qty_t, pu.ratio)
+                if base is None:
+                    return None, self.errors(line, v, cid, pu, day)
+            if wh:
+                wid = self._warehouses.get(wh)
+                if wid is None:
+                    return None, self.errors(line, v, cid, pu, day)
+            else:
+                wid = None
+            return (cid, pu.product_id, pu.group_id, qty_t, pu.unit, base, amt_t, day[0], wid, ref), None
+        errors = self.errors(line, v, cid, pu, day)
+        if errors:
+            return None, errors
+        # valid, though not plain: a sign, thousands separators, ¥
+        q, a = qty_t.translate(_num_strip), amt_t.translate(_num_strip)
+        base = q if pu.same else _base_quantity(q, pu.factor)
+        wid = self._warehouses.get(wh) if wh else None
+        return (cid, pu.product_id, pu.group_id, q, pu.unit, base, a, day[0], wid, ref), None
+
+    def errors(self, line: int, v: list[str], cid, pu: _ProductUnit, day) -> list[RowError]:
+        """Every reason the row is bad, in the report's column order (empty: the row is good)."""
+        cust, prod, qty_t, unit_t, amt_t, date_t, wh, ref = v
+        L = COLUMN_LABEL
+        out: list[RowError] = []
+        if cid.__class__ is not int:
+            reason = ("客户编码为空" if not cust else "客户编码不存在" if cid is None
+                      else f"客户不是正式客户（当前状态：{self._status(cid)}），不得提货")
+            out.append(RowError(line, L["customer_code"], cust[:200], reason))
+        if pu.product_error:
+            out.append(RowError(line, L["product_code"], prod[:200], pu.product_error))
+        q = qty_t.translate(_num_strip)
+        qty_ok = bool(qty_t) and _qty_re.match(q) is not None
+        if not qty_ok:
+            reason = "数量为空" if not qty_t else "数量不是有效数字（最多15位整数、3位小数）"
+            out.append(RowError(line, L["quantity"], qty_t[:200], reason))
+        elif Decimal(q) <= 0:
+            reason = "数量不能为负数" if Decimal(q) < 0 else "数量必须大于0"
+            out.append(RowError(line, L["quantity"], qty_t[:200], reason))
+        if pu.unit_error and (pu.unit is None or qty_ok):
+            out.append(RowError(line, L["unit"], unit_t[:200], pu.unit_error))
+        elif qty_ok and pu.factor is not None and not pu.same and _base_quantity(q, pu.factor) is None:
+            out.append(RowError(line, L["quantity"], qty_t[:200], "折算后的数量超出范围（最多15位整数）"))
+        a = amt_t.translate(_num_strip)
+        if not amt_t or not _amount_re.match(a):
+            reason = "金额为空" if not amt_t else "金额不是有效数字（最多2位小数）"
+            out.append(RowError(line, L["amount"], amt_t[:200], reason))
+        elif Decimal(a) < 0:
+            out.append(RowError(line, L["amount"], amt_t[:200], "金额不能为负数"))
+        if day[1]:
+            out.append(RowError(line, L["picked_on"], date_t[:200], day[1]))
+        if wh and wh not in self._warehouses:
+            out.append(RowError(line, L["warehouse_code"], wh[:200], "库点不存在"))
+        if not ref or len(ref) > MAX_REF:
+            reason = "单据号为空" if not ref else f"单据号超过{MAX_REF}个字符"
+            out.append(RowError(line, L["source_ref"], ref[:200], reason))
+        return out
+
+    def _date(self, text: str) -> tuple[str | None, str | None]:
+        if not text:
+            out = (None, "提货日期为空")
+        else:
+            iso = parse_date(text)
+            if iso is None:
+                out = (None, "提货日期无效（格式如 2024-03-15）")
+            else:
+                d = date.fromisoformat(iso)
+                if d > self.today:
+                    out = (None, "提货日期晚于今天")
+                elif d < EARLIEST_DATE:
+                    out = (None, f"提货日期早于 {EARLIEST_DATE:%Y-%m-%d}")
+                else:
+                    out = (iso, None)
+        if len(self.dates) >= _DATE_CACHE_LIMIT:
+            self.dates.clear()
+        self.dates[text] = out
+        return out
+
+    def _status(self, code: str) -> str:
+        label = self.status_labels.get(code)
+        if label is None:
+            label = self.status_labels[code] = _status_label(code)
+        return label
 
 
 def _status_label(code: str) -> str:
@@ -593,15 +476,276 @@ def _status_label(code: str) -> str:
         return code
 
 
+# ---------------------------------------------------------------- reading the file
+
+
+def _open_rows(path: Path, xlsx: bool) -> tuple[Iterator, Callable[[], float]]:
+    """(rows, fraction of the file read so far); the first row is the header."""
+    if not xlsx:
+        return _csv_rows(path)
+    rows, total = _xlsx_rows(path)
+    counter = [0]
+
+    def counted():
+        for r in rows:
+            counter[0] += 1
+            yield r
+
+    return counted(), (lambda: counter[0] / total if total else 0.0)
+
+
+class _Restart(Exception):
+    """The fast path cannot finish (a bad row, a reference already loaded or repeated, a code that vanished):
+    undo it and run the checking path, which reports or skips exactly."""
+
+
+# COPY text format: backslash, tab, newline and carriage return must be escaped; everything the normaliser passes
+# through unchanged is a number, a date, a known unit or a reference.
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_PICKUP_COLUMNS = ("customer_id", "product_id", "product_group_id", "quantity", "unit", "base_quantity", "amount",
+                   "picked_on", "warehouse_id", "source_ref", "source", "import_job_id", "created_by_id",
+                   "created_at")
+
+
+def _copy_text(value) -> str:
+    if value is None:
+        return "\\N"
+    s = str(value)
+    return s.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(s) else s
+
+
+class _Writer:
+    """Where the typed rows go: straight into sales_pickup (the fast path) or into the staging table (checking
+    path), by COPY on PostgreSQL and executemany on SQLite, in batches."""
+
+    def __init__(self, *, table: str, columns: tuple[str, ...], constants: tuple, with_line: bool) -> None:
+        self.pg = connection.vendor == "postgresql"
+        self.table, self.columns, self.with_line = table, columns, with_line
+        self.constants = constants
+        self.buf: list = []
+        self._copy = None
+        self._cm = None
+
+    def __enter__(self):
+        cur = connection.cursor()
+        self._cur = cur
+        cols = ", ".join(self.columns)
+        if self.pg:
+            self._tail = "".join("\t" + _copy_text(c) for c in self.constants) + "\n"
+            self._cm = cur.cursor.copy(f"COPY {self.table} ({cols}) FROM STDIN")
+            self._copy = self._cm.__enter__()
+        else:
+            marks = ", ".join(["?"] * len(self.columns))
+            self._sql = f"INSERT INTO {self.table} ({cols}) VALUES ({marks})"  # noqa: S608 - constant names
+        return self
+
+    def add(self, line: int, typed: TypedRow | None, ref: str, bad: bool) -> None:
+        if self.pg:
+            if typed is None:  # staging only: the reference and the flag, for the repetition check and the count
+                text = f"{line}\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t{_copy_text(ref)}\tt\n"
+            else:
+                cid, pid, gid, qty, unit, base, amt, day, wid, ref = typed
+                if _COPY_SPECIAL.search(ref):
+                    ref = ref.translate(_COPY_ESCAPES)
+                wid = "\\N" if wid is None else wid
+                head = f"{line}\t" if self.with_line else ""
+                text = f"{head}{cid}\t{pid}\t{gid}\t{qty}\t{unit}\t{base}\t{amt}\t{day}\t{wid}\t{ref}{self._tail}"
+            self.buf.append(text)
+        else:
+            if typed is None:
+                self.buf.append((line, None, None, None, None, None, None, None, None, None, ref, 1))
+            elif self.with_line:
+                self.buf.append((line, *typed, *self.constants))
+            else:
+                self.buf.append((*typed, *self.constants))
+        if len(self.buf) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.buf:
+            return
+        if self.pg:
+            self._copy.write("".join(self.buf))
+        else:
+            self._cur.cursor.executemany(self._sql, self.buf)
+        self.buf.clear()
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                self.flush()
+            if self._cm is not None:
+                return self._cm.__exit__(exc_type, exc, tb)
+            return False
+        finally:
+            self._cur.close()
+
+
+def _integrity_errors() -> tuple[type[BaseException], ...]:
+    return (IntegrityError, connection.Database.IntegrityError)
+
+
+# ---------------------------------------------------------------- the fast path: straight into sales_pickup
+
+
+def _fast_load(rows: Iterator, norm: _Normaliser, constants: tuple, progress: Progress,
+               position: Callable[[], float]) -> int:
+    """Every row checked in Python and written, typed, straight into sales_pickup (PostgreSQL: one COPY, which the
+    server works through while Python reads the next rows; SQLite: executemany). Raises _Restart at the first bad
+    row, or when the unique key says a reference is already loaded or repeated; the caller's savepoint undoes it."""
+    count = 0
+    customers: set[int] = set()
+    products: set[int] = set()
+    warehouses: set[int] = set()
+    try:
+        with _Writer(table="sales_pickup", columns=_PICKUP_COLUMNS, constants=constants, with_line=False) as out:
+            for line, cells in enumerate(rows, start=2):
+                v = norm.cells(cells)
+                if v is None:
+                    continue
+                typed, errors = norm.row(line, v)
+                if errors:
+                    raise _Restart
+                out.add(line, typed, "", False)
+                customers.add(typed[0])
+                products.add(typed[1])
+                if typed[8] is not None:
+                    warehouses.add(typed[8])
+                count += 1
+                if count % BATCH == 0:
+                    progress("read", position() * 0.9)
+    except _integrity_errors() as exc:
+        raise _Restart from exc
+    progress("validate", 0.92)
+    if not _lock_referenced(customers, products, warehouses):
+        raise _Restart
+    return count
+
+
+def _lock_referenced(customers: set[int], products: set[int], warehouses: set[int]) -> bool:
+    """sales_pickup carries no database foreign keys (a PostgreSQL RI trigger per row and key cost more than the
+    rest of a 5-million-row import): the importer takes the same locks set-based instead, FOR KEY SHARE on every
+    customer, product and pickup point the file names, so none can be deleted or re-keyed before this import
+    commits; and checks that each is still there and still allowed (a customer suspended since the codes were
+    read sends the import through the checking path, which reports it). False when one is not."""
+    trading = ", ".join(_sql_str(str(s)) for s in sorted(TRADING_STATUSES))
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    checks = (("customers_customer", customers, f"status IN ({trading})"),
+              ("sales_product", products, "is_active"), ("sales_warehouse", warehouses, "1 = 1"))
+    with connection.cursor() as cur:
+        for table, ids, condition in checks:
+            if not ids:
+                continue
+            ids = sorted(ids)
+            if connection.vendor == "postgresql":
+                cur.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE id = ANY(%s) AND {condition}"  # noqa: S608
+                            f"{lock}) x", [ids])
+                if cur.fetchone()[0] != len(ids):
+                    return False
+            else:  # SQLite: the import holds the database's write lock; nothing can change under it
+                found = 0
+                for i in range(0, len(ids), 900):
+                    chunk = ids[i:i + 900]
+                    cur.execute(f"SELECT COUNT(*) FROM {table} WHERE id IN ({', '.join(['%s'] * len(chunk))}) "  # noqa: S608
+                                f"AND {condition}", chunk)
+                    found += cur.fetchone()[0]
+                if found != len(ids):
+                    return False
+    return True
+
+
+def _already_loaded(source: str, ref: str) -> bool:
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1 FROM sales_pickup WHERE source = %s AND source_ref = %s", [source, ref])
+        return cur.fetchone() is not None
+
+
+# ---------------------------------------------------------------- the checking path: staging table, set-based
+
+
+_STG_COLUMNS = ("line", "customer_id", "product_id", "product_group_id", "quantity", "unit", "base_quantity",
+                "amount", "picked_on", "warehouse_id", "source_ref", "bad")
+
+
+def _create_stg() -> None:
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("DROP TABLE IF EXISTS pg_temp.stg")
+            cur.execute("CREATE TEMP TABLE stg (line bigint, customer_id bigint, product_id bigint, "
+                        "product_group_id bigint, quantity numeric(18, 3), unit varchar(4), "
+                        "base_quantity numeric(18, 3), amount numeric(16, 2), picked_on date, warehouse_id bigint, "
+                        "source_ref text, bad boolean) ON COMMIT DROP")
+        else:
+            cur.execute("DROP TABLE IF EXISTS temp.stg")
+            cur.execute("CREATE TEMP TABLE stg (line INTEGER, customer_id INTEGER, product_id INTEGER, "
+                        "product_group_id INTEGER, quantity DECIMAL, unit TEXT, base_quantity DECIMAL, "
+                        "amount DECIMAL, picked_on DATE, warehouse_id INTEGER, source_ref TEXT, bad INTEGER)")
+
+
+def _stage(rows: Iterator, norm: _Normaliser, progress: Progress, position: Callable[[], float]
+           ) -> tuple[int, int, dict[int, list[RowError]]]:
+    """Every row into the staging table: good rows typed, bad rows with their reference and the `bad` flag (so the
+    repetition check and the count are exact). Returns (rows, bad rows, the reasons of the first
+    MAX_REPORTED_ERRORS bad rows by line)."""
+    _create_stg()
+    total = bad = 0
+    reasons: dict[int, list[RowError]] = {}
+    false = "f" if connection.vendor == "postgresql" else 0
+    with _Writer(table="stg", columns=_STG_COLUMNS, constants=(false,), with_line=True) as out:
+        for line, cells in enumerate(rows, start=2):
+            v = norm.cells(cells)
+            if v is None:
+                continue
+            total += 1
+            typed, errors = norm.row(line, v)
+            if errors:
+                bad += 1
+                if len(reasons) < MAX_REPORTED_ERRORS:
+                    reasons[line] = errors
+                out.add(line, None, v[7], True)
+            else:
+                out.add(line, typed, v[7], False)
+            if total % BATCH == 0:
+                progress("read", position() * 0.6)
+    return total, bad, reasons
+
+
+_DUPLICATES = "SELECT source_ref, MIN(line) AS first_line FROM stg GROUP BY source_ref HAVING COUNT(*) > 1"
+_REPEATED = f"""FROM stg s JOIN ({_DUPLICATES}) d ON d.source_ref = s.source_ref
+    WHERE d.first_line < s.line AND s.source_ref <> '' AND LENGTH(s.source_ref) <= {MAX_REF}"""
+
+
+def _validate_staged(total: int, bad: int, reasons: dict[int, list[RowError]]) -> ImportResult:
+    """The rows' own reasons (found while reading) plus the references repeated within the file (one GROUP BY);
+    the first MAX_REPORTED_ERRORS bad rows are listed, the count is exact."""
+    if total == 0:
+        return ImportResult(False, errors=[RowError(2, "", "", "文件中没有数据行")], error_count=1,
+                            message="文件中没有数据行。")
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT s.line, s.source_ref, d.first_line {_REPEATED} ORDER BY s.line "
+                    f"LIMIT {MAX_REPORTED_ERRORS}")
+        repeated = cur.fetchall()
+        count = bad
+        if repeated:
+            # rows both bad and repeated are counted once
+            cur.execute(f"SELECT COUNT(*) {_REPEATED} AND NOT s.bad")
+            count += cur.fetchone()[0]
+    if not count:
+        return ImportResult(True, total_rows=total)
+    by_line = {line: list(errs) for line, errs in reasons.items()}
+    for line, ref, first_line in repeated:
+        by_line.setdefault(line, []).append(
+            RowError(line, COLUMN_LABEL["source_ref"], (ref or "")[:200], f"单据号与第{first_line}行重复"))
+    errors = [e for line in sorted(by_line)[:MAX_REPORTED_ERRORS] for e in by_line[line]]
+    return ImportResult(False, total_rows=total, error_count=count, errors=errors,
+                        message=f"共 {total} 行，其中 {count} 行有错误，整个文件未导入。请修改后重新导入。")
+
+
 def _insert_sql(*, skip_existing: str) -> str:
-    """skip_existing: "anti-join" (the fast path: rows whose reference is already loaded are filtered out by one
-    hash anti-join, then a plain INSERT) or "on-conflict" (`ON CONFLICT DO NOTHING`, a speculative insertion per
-    row — about 40 % slower on PostgreSQL, but also right when another import inserts the same reference
-    concurrently)."""
-    k = _cols()
-    unit = f"COALESCE(NULLIF(s.unit, ''), {k['p_unit']})"
-    if connection.vendor == "postgresql":
-        unit = "s.unit"  # the narrow staging table holds the final unit already
+    """skip_existing: "anti-join" (rows whose reference is already loaded are filtered out by one hash anti-join,
+    then a plain INSERT) or "on-conflict" (`ON CONFLICT DO NOTHING`, a speculative insertion per row — slower on
+    PostgreSQL, but also right when another import inserts the same reference concurrently)."""
     if skip_existing == "anti-join":
         tail = "WHERE NOT EXISTS (SELECT 1 FROM sales_pickup x WHERE x.source = %s AND x.source_ref = s.source_ref)"
     else:
@@ -609,30 +753,14 @@ def _insert_sql(*, skip_existing: str) -> str:
     return f"""
     INSERT INTO sales_pickup (customer_id, product_id, product_group_id, quantity, unit, base_quantity, amount,
                               picked_on, warehouse_id, source, source_ref, import_job_id, created_by_id, created_at)
-    SELECT {k['c_id']}, {k['p_id']}, {k['group_id']}, s.quantity, {unit},
-           {k['base_qty']}, s.amount, s.picked_on, {k['w_id']}, %s, s.source_ref, %s, %s, %s
-    FROM {k['from']}
+    SELECT s.customer_id, s.product_id, s.product_group_id, s.quantity, s.unit, s.base_quantity, s.amount,
+           s.picked_on, s.warehouse_id, %s, s.source_ref, %s, %s, %s
+    FROM stg s
     {tail}
-    """  # noqa: S608 - built from constants and column numbers only
+    """  # noqa: S608 - constants
 
 
-def _pg_lock_referenced() -> None:
-    """The pickup table carries no database foreign keys (a per-row RI trigger cost more than the whole rest of
-    the import); the importer takes the same locks set-based instead: FOR KEY SHARE on every customer, product
-    and pickup point the file names, so none of them can be deleted or re-keyed until this import commits."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT array_agg(DISTINCT customer_id), array_agg(DISTINCT product_id), "
-                    "array_agg(DISTINCT warehouse_id) FROM stg")
-        ids = cur.fetchone()
-        for table, keys in zip(("customers_customer", "sales_product", "sales_warehouse"), ids, strict=True):
-            keys = [k for k in (keys or []) if k is not None]
-            if keys:
-                cur.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE id = ANY(%s) FOR KEY SHARE) x",  # noqa: S608
-                            [keys])
-
-
-def _insert(source: str, job_id, actor_id) -> int:
-    now = timezone.now()
+def _insert_staged(source: str, job_id, actor_id, now) -> int:
     with connection.cursor() as cur:
         if connection.vendor != "postgresql":
             cur.execute(_insert_sql(skip_existing="on-conflict"), [source, job_id, actor_id, now])
@@ -646,6 +774,19 @@ def _insert(source: str, job_id, actor_id) -> int:
             return cur.rowcount
 
 
+def _staged_referenced() -> tuple[set[int], set[int], set[int]]:
+    with connection.cursor() as cur:
+        out = []
+        for column in ("customer_id", "product_id", "warehouse_id"):
+            cur.execute(f"SELECT DISTINCT {column} FROM stg WHERE {column} IS NOT NULL")  # noqa: S608 - constants
+            out.append({r[0] for r in cur.fetchall()})
+    return out[0], out[1], out[2]
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
 # ---------------------------------------------------------------- entry point
 
 
@@ -653,61 +794,68 @@ def import_pickups(
     path: str | Path, *, source: str = "erp", job_id: int | None = None, actor_id: int | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Load a CSV or XLSX file of pickups. Everything applies, or nothing does and every bad row is reported."""
+    """Load a CSV or XLSX file of pickups. Everything applies, or nothing does and every bad row is reported.
+
+    Every row is checked and normalised in Python while it is read (codes resolved from lookups read once). The fast
+    path writes the typed rows straight into sales_pickup; it gives way to the checking path (staging table,
+    set-based repetition check, anti-join on the references already loaded) at the first bad row, or when a
+    reference is already loaded or repeated — a re-import, an overlapping export, a concurrent import of the same
+    rows. Both run in the caller's single transaction: an interruption leaves nothing."""
     path = Path(path)
     progress = progress or _noop
     vendor = connection.vendor
     xlsx = _is_xlsx(path)
     progress("read", 0)
-    if xlsx:
-        rows, xlsx_total = _xlsx_rows(path)
-        counter = {"n": 0}
-
-        def counted():
-            for r in rows:
-                counter["n"] += 1
-                yield r
-
-        rows_iter = counted()
-        def position():
-            return (counter["n"] / xlsx_total if xlsx_total else 0.0)
-    else:
-        rows_iter, position = _csv_rows(path)
-    header = next(rows_iter, None)
+    opened, position = _open_rows(path, xlsx)
+    rows = opened
+    header = next(rows, None)
     if header is None:
+        _close(opened)
         return ImportResult(False, errors=[RowError(1, "", "", "文件为空")], error_count=1, message="文件为空。")
     mapping, header_errors = map_header(header)
     if header_errors:
+        _close(opened)
         return ImportResult(False, errors=header_errors, error_count=len(header_errors),
                             message="表头不符合模板，请下载导入模板。")
+    now = timezone.now()
+    db_now = now.isoformat() if vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now)
     try:
         with transaction.atomic():
             if vendor == "postgresql":
                 _pg_session_settings()
-                ncols = len(header)
-                if xlsx:
-                    _pg_copy_rows(rows_iter, ncols, progress, position)
-                else:
-                    _close(rows_iter)
-                    try:
-                        _pg_copy_csv_bytes(path, ncols, progress)
-                    except Exception as exc:  # malformed CSV: say where
-                        raise _Rejected(_copy_error(exc)) from None
-                total = _pg_normalise(mapping)
-                _pg_lock_referenced()
             else:
                 _sqlite_cache(SQLITE_IMPORT_CACHE_KB)
-                total = _sqlite_stage(rows_iter, mapping, progress, position)
+            norm = _Normaliser(mapping, _Lookups())
+            rows, first = _peek(rows, norm)
+            if first is None:
+                return _validate_staged(0, 0, {})
+            if not _already_loaded(source, first):  # a re-import goes straight to the checking path
+                try:
+                    with transaction.atomic():
+                        total = _fast_load(rows, norm, (source, job_id, actor_id, db_now), progress, position)
+                    progress("done", 1.0)
+                    return ImportResult(True, total_rows=total, inserted=total, skipped=0,
+                                        message=f"共 {total} 行，新增 {total} 行，已存在跳过 0 行。")
+                except _Restart:
+                    _close(opened)
+                    opened, position = _open_rows(path, xlsx)
+                    rows = opened
+                    next(rows, None)  # the header
+                    norm = _Normaliser(mapping, _Lookups())  # codes read again: one may have changed meanwhile
+            total, bad, reasons = _stage(rows, norm, progress, position)
             progress("validate", 0.65)
-            result = _validate(total, mapping if vendor == "postgresql" else None)
+            result = _validate_staged(total, bad, reasons)
             if not result.ok:
                 raise _Rejected(result)
+            if not _lock_referenced(*_staged_referenced()):
+                changed = "导入期间客户、产品或库点被修改，请重新导入"
+                raise _Rejected(ImportResult(False, total_rows=total, error_count=1,
+                                             errors=[RowError(0, "", "", changed)], message=changed + "。"))
             progress("write", 0.75)
-            inserted = _insert(source, job_id, actor_id)
+            inserted = _insert_staged(source, job_id, actor_id, now)
             with connection.cursor() as cur:
                 # ON COMMIT DROP does not fire when the import runs inside an outer transaction (tests, callers).
-                pg = vendor == "postgresql"
-                cur.execute("DROP TABLE pg_temp.stg, pg_temp.stg_raw" if pg else "DROP TABLE temp.stg")
+                cur.execute("DROP TABLE pg_temp.stg" if vendor == "postgresql" else "DROP TABLE temp.stg")
             progress("done", 1.0)
             return ImportResult(True, total_rows=total, inserted=inserted, skipped=total - inserted,
                                 message=f"共 {total} 行，新增 {inserted} 行，已存在跳过 {total - inserted} 行。")
@@ -715,8 +863,20 @@ def import_pickups(
         progress("done", 1.0)
         return rej.result
     finally:
+        _close(opened)
         if vendor == "sqlite":
             _sqlite_cache(None)
+
+
+def _peek(rows: Iterator, norm: _Normaliser) -> tuple[Iterator, str | None]:
+    """(the same rows, the reference of the first non-blank one)."""
+    held = []
+    for cells in rows:
+        held.append(cells)
+        v = norm.cells(cells)
+        if v is not None:
+            return itertools.chain(held, rows), v[7]
+    return iter(held), None
 
 
 SQLITE_IMPORT_CACHE_KB = 81920  # page cache while importing (default 2 MB): hot index pages stay in memory
@@ -732,64 +892,17 @@ def _sqlite_cache(kib: int | None) -> None:
 
 
 def _pg_session_settings() -> None:
-    """For this transaction only: memory for the hash joins and the duplicate check (one 5-million-row hash
-    aggregate on the references). synchronous_commit stays on: the import is a single commit, so turning it off
-    would save one WAL flush (milliseconds) and risk reporting an import that a crash then loses."""
+    """For this transaction only: memory for the checking path's repetition check (one hash aggregate over the
+    references) and anti-join. synchronous_commit stays on: the import is a single commit, so turning it off would
+    save one WAL flush (milliseconds) and risk reporting an import that a crash then loses."""
     with connection.cursor() as cur:
         cur.execute("SET LOCAL work_mem = '256MB'")
-        # JIT compiles the normalisation expressions with LLVM -O3 (the cost estimate is far above
-        # jit_optimize_above_cost): ~2.5 s of compilation that the 5-million-row scan does not win back.
-        cur.execute("SET LOCAL jit = off")
 
 
 def _close(it) -> None:
     close = getattr(it, "close", None)
     if close:
         close()
-
-
-def _validate(total: int, pg_mapping: dict[str, int] | None = None) -> ImportResult:
-    if total == 0:
-        return ImportResult(False, errors=[RowError(2, "", "", "文件中没有数据行")], error_count=1,
-                            message="文件中没有数据行。")
-    errors: list[RowError] = []
-    if pg_mapping is not None:
-        rows, bad = _pg_bad_rows(pg_mapping)
-        for row in rows:
-            errors.extend(_reasons(row))
-    else:
-        sql, params = _bad_rows_sql(count_only=False)
-        with connection.cursor() as cur:
-            cur.execute(sql, params)
-            bad = 0
-            for row in cur.fetchall():
-                bad += 1
-                errors.extend(_reasons(row))
-            if bad >= MAX_REPORTED_ERRORS:
-                csql, cparams = _bad_rows_sql(count_only=True)
-                cur.execute(csql, cparams)
-                bad = cur.fetchone()[0]
-    if not bad:
-        return ImportResult(True, total_rows=total)
-    return ImportResult(False, total_rows=total, error_count=bad, errors=errors,
-                        message=f"共 {total} 行，其中 {bad} 行有错误，整个文件未导入。请修改后重新导入。")
-
-
-_COPY_LINE = re.compile(r"line (\d+)")
-
-
-def _copy_error(exc: Exception) -> ImportResult:
-    text = str(exc)
-    m = _COPY_LINE.search(text)
-    line = int(m.group(1)) + 1 if m else 0
-    if "missing data" in text or "extra data" in text:
-        reason = "列数与表头不一致"
-    elif "encoding" in text.lower() or "invalid byte" in text:
-        reason = "文件编码无法识别（请保存为 UTF-8 或 GBK 编码的 CSV）"
-    else:
-        reason = "CSV 格式错误：" + text.splitlines()[0][:150]
-    return ImportResult(False, errors=[RowError(line, "", "", reason)], error_count=1,
-                        message=f"第 {line} 行：{reason}，整个文件未导入。")
 
 
 # ---------------------------------------------------------------- error report and template files

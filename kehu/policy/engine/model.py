@@ -480,6 +480,8 @@ class Pack:
     provisions: tuple[Provision, ...]
     org_units: tuple[str, ...] = ()
     orders: Any = None  # engine.orders.OrderRules from the optional `orders:` section (payment terms, credit)
+    figures: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)  # code -> sections.Figure
+    applications: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)  # code -> sections.ApplicationProgram
 
     def scheme(self, code: str) -> Scheme:
         try:

@@ -47,17 +47,13 @@ def pickup(groups):
 
 @pytest.fixture
 def seed_grade(db):
-    """Pretend an earlier period was graded: history row plus current grade."""
-    from kehu.policy.models import CurrentGrade, GradeAssignment
+    """Pretend an earlier period was graded: a history row (the current grade is the latest one)."""
+    from kehu.policy.models import GradeAssignment
 
     def _seed(customer, grade, period="2024-04", pack="hb-chemicals", scheme="polyolefin_star"):
         GradeAssignment.objects.create(
             customer=customer, pack_name=pack, scheme_code=scheme, period=period, grade=grade,
             previous_grade=None, direction="new", pack_version="seed", computed_at=timezone.now(),
-        )
-        CurrentGrade.objects.update_or_create(
-            customer=customer, pack_name=pack, scheme_code=scheme,
-            defaults={"period": period, "grade": grade, "updated_at": timezone.now()},
         )
 
     return _seed

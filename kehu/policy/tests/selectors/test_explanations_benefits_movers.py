@@ -61,3 +61,29 @@ def test_movers_list_keeps_to_the_users_scope(make_customers, pickup, seed_grade
     ups = grade_movers(actor=am_user2, pack_name="hb-chemicals", direction="up")
     assert [a.customer_id for a in ups] == [theirs.pk]
     assert list(grade_movers(actor=am_user, pack_name="hb-chemicals", direction="down")) == []
+
+
+def test_grades_in_period_list_every_customer_with_the_grade_in_force(make_customers, pickup, seed_grade,
+                                                                      django_assert_num_queries):
+    """附录5 lists every customer's grade per month: a customer not graded in a month (churned then) keeps the
+    grade it had; a customer graded for the first time later has none before."""
+    from kehu.customers.models import CustomerStatus
+    from kehu.policy.selectors import grade_in_period, grades_in_period
+
+    graded, gone = make_customers(2)
+    seed_grade(graded, "一星")
+    seed_grade(gone, "二星")
+    (late,) = make_customers(1)
+    pickup(graded, "3100", MAY)
+    type(gone).objects.filter(pk=gone.pk).update(status=CustomerStatus.CHURNED)
+    regrade(pack_name="hb-chemicals", period="2024-05")
+    with django_assert_num_queries(2):
+        may = grades_in_period(pack_name="hb-chemicals", scheme_code="polyolefin_star", period="2024-05")
+    assert may == {graded.pk: "二星", gone.pk: "二星", late.pk: "网拍"}  # one step up; late: first graded in May
+    april = grades_in_period(pack_name="hb-chemicals", scheme_code="polyolefin_star", period="2024-04")
+    assert april == {graded.pk: "一星", gone.pk: "二星"}
+    assert grades_in_period(pack_name="hb-chemicals", scheme_code="polyolefin_star", period="2024-05",
+                            customer_ids=[gone.pk]) == {gone.pk: "二星"}
+    assert grade_in_period(gone, pack_name="hb-chemicals", scheme_code="polyolefin_star", period="2024-05") == "二星"
+    assert grade_in_period(late, pack_name="hb-chemicals", scheme_code="polyolefin_star", period="2024-04") is None
+    assert customer_grade(gone, "polyolefin_star") == "二星"  # the current grade is the latest row it has

@@ -156,3 +156,57 @@ def test_fuel_card_is_measured_in_yuan(catalogue, customers, write_csv):
     result = import_pickups(path)
     assert result.ok, result.errors
     assert Pickup.objects.get().base_quantity == Decimal("5000")
+
+
+def test_an_export_overlapping_one_already_loaded_adds_only_the_new_rows(catalogue, customers, write_csv):
+    """The first row is new, so the import starts on its fast path; the second was loaded yesterday: the unique key
+    stops the fast path and the checking path skips exactly the loaded reference."""
+    assert import_pickups(write_csv([row("R1"), row("R2")], name="monday.csv")).inserted == 2
+    result = import_pickups(write_csv([row("R3"), row("R2", qty="99"), row("R4")], name="tuesday.csv"))
+    assert result.ok and result.inserted == 2 and result.skipped == 1
+    assert Pickup.objects.get(source_ref="R2").quantity == Decimal("10")  # the loaded row is not overwritten
+    assert sorted(Pickup.objects.values_list("source_ref", flat=True)) == ["R1", "R2", "R3", "R4"]
+
+
+def test_a_bad_row_late_in_the_file_still_leaves_nothing_and_is_reported_with_the_rest(catalogue, customers,
+                                                                                        write_csv):
+    rows = [row(f"R{i}") for i in range(12000)]
+    rows[7000] = row("R7000", amount="abc")
+    rows[11000] = row("R1")  # repeats line 3's reference
+    result = import_pickups(write_csv(rows))
+    assert not result.ok and result.error_count == 2
+    assert reasons(result) == {(7002, "金额"): "金额不是有效数字（最多2位小数）",
+                               (11002, "单据号"): "单据号与第3行重复"}
+    assert Pickup.objects.count() == 0
+
+
+def test_a_customer_suspended_while_the_file_is_read_is_reported(catalogue, customers, write_csv, monkeypatch):
+    """The codes are read once, before the rows; the import checks (and locks) the customers it wrote before it
+    commits, so a customer suspended meanwhile sends the file through the checking path, which reports it."""
+    from kehu.customers.models import Customer, CustomerStatus
+    from kehu.sales import importers
+
+    real = importers._Lookups.__init__
+    calls = []
+
+    def then_suspend(self):
+        real(self)
+        if not calls:
+            Customer.objects.filter(code="C002").update(status=CustomerStatus.SUSPENDED)
+        calls.append(1)
+
+    monkeypatch.setattr(importers._Lookups, "__init__", then_suspend)
+    result = import_pickups(write_csv([row("R1"), row("R2", customer="C002")]))
+    assert reasons(result) == {(3, "客户编码"): "客户不是正式客户（当前状态：暂停业务），不得提货"}
+    assert Pickup.objects.count() == 0
+
+
+@pytest.mark.parametrize(("qty", "expected"), [("20", "0.015"), ("20.000", "0.015"), ("+20", "0.015"),
+                                               ("60", "0.044"), ("1,000", "0.725"), ("0.6", "0.000")])
+def test_litres_convert_to_tonnes_rounding_half_up(catalogue, customers, write_csv, qty, expected):
+    """20 L × 0.7250 kg/L = 14.5 kg = 0.0145 t: half rounds up (as PostgreSQL's ROUND), not to even (0.014) — the
+    same whether the quantity is plain or carries a sign or separators."""
+    path = write_csv([row("L1", product="GAS-92", qty=qty, unit="升", amount="1")])
+    result = import_pickups(path)
+    assert result.ok, result.errors
+    assert Pickup.objects.get().base_quantity == Decimal(expected)
