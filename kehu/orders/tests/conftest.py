@@ -57,16 +57,15 @@ def catalogue(db, users):
 
 def set_grade(customer, grade: str, *, score: str | None = None, pack: str = "abcd-scoring", scheme: str = "abcd",
               period: str = "2025") -> None:
-    """The grade a regrade would have stored (the regrade itself is tested in kehu/policy)."""
-    from kehu.policy.models import CurrentGrade, GradeAssignment
+    """The grade a regrade would have stored (the regrade itself is tested in kehu/policy); the current grade is
+    the policy app's view over this history."""
+    from kehu.policy.models import GradeAssignment
 
     now = timezone.now()
     GradeAssignment.objects.update_or_create(
         customer=customer, pack_name=pack, scheme_code=scheme, period=period,
         defaults={"grade": grade, "metrics": {"score": score} if score else {}, "rule": "distribution",
                   "pack_version": "test", "computed_at": now})
-    CurrentGrade.objects.update_or_create(customer=customer, pack_name=pack, scheme_code=scheme,
-                                          defaults={"period": period, "grade": grade, "updated_at": now})
 
 
 @pytest.fixture
