@@ -221,6 +221,8 @@ SPECTACULAR_SETTINGS = {
         "ProspectCategoryEnum": "kehu.development.models.ProspectCategory",
         "ProspectKindEnum": "kehu.development.models.ProspectKind",
         "TargetCategoryEnum": "kehu.development.models.TargetCategory",
+        "OrderStatusEnum": "kehu.orders.models.OrderStatus",
+        "InquiryChannelEnum": "kehu.orders.models.InquiryChannel",
     },
 }
 

@@ -61,6 +61,7 @@ DEMO_USERS = [
     ("lingshou", "孔经理（济南零售管理部门）", "SD-01", ("dept_manager",), None),
     ("zhanzhang1", "刘站长（历下区第一加油站）", "SD-01-01-S1", ("account_manager",), "lingshou"),
     ("zhanzhang2", "陈站长（历下区第二加油站）", "SD-01-01-S2", ("account_manager",), "lingshou"),
+    ("jihua", "陈计划（计划员）", "HB-SALES", ("planner",), None),  # registered by kehu.orders (003 一、5)
 ]
 # 济南's counties have a second station, so that 002 6.5.3's station average (站均) means something in the demo.
 SECOND_STATION_CITIES = ("济南市",)

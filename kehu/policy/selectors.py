@@ -99,8 +99,11 @@ def active_pack_names() -> list[str]:
 
 
 def default_pack_name() -> str:
+    """The configured default pack while it is active (more active packs must not change it), else the first."""
     names = active_pack_names()
-    return names[0] if names else settings.KEHU_DEFAULT_PACK
+    if settings.KEHU_DEFAULT_PACK in names or not names:
+        return settings.KEHU_DEFAULT_PACK
+    return names[0]
 
 
 def dimension_names() -> dict[str, str]:
@@ -137,7 +140,7 @@ def pack_admin_slots(pack: Pack) -> list[PackAdminValue]:
         found.setdefault(value.key, value)
     # The other optional sections: churn thresholds and report due days (reports), the shared pool's days and caps
     # (development), payment terms and credit (orders).
-    for section in (pack.reports, pack.development, getattr(pack, "orders", None)):
+    for section in (pack.reports, pack.development, pack.orders):
         if section is not None:
             for value in section.admin_values_needed():
                 found.setdefault(value.key, value)

@@ -209,6 +209,42 @@ def receivable_create(*, actor: User, customer: Customer | int, invoice_no: str,
                                      invoiced_on=invoiced_on, due_on=due_on)
 
 
+# Apps that react to invoices being paid (orders: two late payments in a quarter lower the payment terms at once,
+# 003 客户分级管理制度 4.) register here; they are called after commit with the customers whose invoices changed.
+_SETTLEMENT_LISTENERS: list = []
+
+
+def register_settlement_listener(fn) -> None:
+    """fn(customer_ids: set[int]) runs after the commit of every payment that settles invoices (entry or import)."""
+    if fn not in _SETTLEMENT_LISTENERS:
+        _SETTLEMENT_LISTENERS.append(fn)
+
+
+def _settlements_recorded(customer_ids: set[int]) -> None:
+    if not customer_ids or not _SETTLEMENT_LISTENERS:
+        return
+
+    def _run():
+        for fn in _SETTLEMENT_LISTENERS:
+            fn(set(customer_ids))
+
+    transaction.on_commit(_run)
+
+
+@transaction.atomic
+def receivable_record_for_release(*, customer_id: int, invoice_no: str, amount: Decimal, invoiced_on: date,
+                                  due_on: date) -> Receivable:
+    """The receivable of goods released on credit, written by the service that released them (orders checks the
+    releasing user's permission and scope itself). Refuses a duplicate invoice number."""
+    money = _decimal(amount, "amount", places=2)
+    if due_on < invoiced_on:
+        raise ValidationError({"due_on": "到期日不能早于开票日期。"})
+    if Receivable.objects.filter(invoice_no=invoice_no).exists():
+        raise ValidationError({"invoice_no": "该发票号已经录入过。"})
+    return Receivable.objects.create(customer_id=customer_id, invoice_no=invoice_no, amount=money,
+                                     invoiced_on=invoiced_on, due_on=due_on)
+
+
 def receivables_refresh(receivable_ids: Iterable[int]) -> None:
     """Recompute paid amount and settlement date of these invoices from their payments, set-based:
     the settlement date is the date of the payment that brought the running total up to the invoice amount."""
@@ -228,6 +264,7 @@ def receivables_refresh(receivable_ids: Iterable[int]) -> None:
         inv.paid_amount = running[rid]
         inv.settled_on = settled[rid]
     Receivable.objects.bulk_update(invoices.values(), ["paid_amount", "settled_on"], batch_size=1000)
+    _settlements_recorded({inv.customer_id for inv in invoices.values()})
 
 
 @transaction.atomic

@@ -67,6 +67,7 @@ from .model import (
     Workflows,
 )
 from .reports import build_report_rules
+from .orders import build_orders
 from .yamlsrc import LineDict, LineList, parse_yaml
 
 PACK_SUFFIXES = (".yaml", ".yml")
@@ -308,6 +309,7 @@ class _PackBuilder:
                 "notes",
                 "reports",
                 "development",
+                "orders",
             ),
         )
         name = self.text(root, "pack", "策略包顶层")
@@ -330,6 +332,7 @@ class _PackBuilder:
         adjustments = self.build_adjustments(root, schemes)
         workflows = self.build_workflows(root, roles, schemes)
         provisions = self.build_provisions(root)
+        orders = build_orders(self, root, schemes, dimensions)
         figures, applications = self.build_sections(root, roles, workflows)
         report_rules = build_report_rules(self, root)
         development = build_development(self, root)
@@ -352,6 +355,7 @@ class _PackBuilder:
             workflows=workflows,
             provisions=tuple(provisions),
             org_units=tuple(org_units),
+            orders=orders,
             figures=MappingProxyType(figures),
             applications=MappingProxyType(applications),
             reports=report_rules,

@@ -482,6 +482,7 @@ class Pack:
     workflows: Workflows
     provisions: tuple[Provision, ...]
     org_units: tuple[str, ...] = ()
+    orders: Any = None  # engine.orders.OrderRules from the optional `orders:` section (payment terms, credit)
     figures: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)  # code -> sections.Figure
     applications: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)  # code -> sections.ApplicationProgram
     reports: ReportRules | None = None  # the optional `reports` section (kehu.policy.engine.reports)

@@ -56,6 +56,9 @@ class KindSpec:
     targets: Callable[[object], Mapping[int, StepTarget]] | None = None  # step order (1-based) -> target
     on_event: Callable[[Approval, str, User | None], None] | None = None  # event: submitted/approved/rejected/…
     url: Callable[[Approval], str] | None = None  # the subject's page
+    # shape_chain(subject, chain, submitter) -> chain: the steps this subject needs (e.g. 总经理 only above a
+    # margin, 003 第7条; the applicant's own 申请 step is the submission itself). Never adds steps.
+    shape_chain: Callable[[object, Chain, User], Chain] | None = None
 
 
 _KINDS: dict[str, KindSpec] = {}
@@ -74,6 +77,15 @@ def approval_url(approval: Approval) -> str:
     if spec.url is not None:
         return spec.url(approval)
     return reverse("workflow:approval_detail", args=[approval.pk])
+
+
+def _shaped(kind: str, subject, chain: Chain, actor: User) -> Chain:
+    spec = _spec(kind)
+    if spec.shape_chain is not None:
+        chain = spec.shape_chain(subject, chain, actor)
+    if not chain.steps:
+        raise ServiceError(f"审批链“{chain.name}”没有需要审批的步骤。")
+    return chain
 
 
 def _emit(approval: Approval, event: str, actor: User | None) -> None:
@@ -149,6 +161,7 @@ def approval_submit(
             chain = chain_for(kind, pack_name=pack_name)
         except LookupError as exc:
             raise ServiceError(str(exc)) from exc
+        chain = _shaped(kind, subject, chain, actor)
         now = timezone.now()
         approval = Approval.objects.create(
             content_type=ct, object_id=subject.pk, kind=kind, title=title[:200], customer=customer,
@@ -264,6 +277,7 @@ def approval_resubmit(*, actor: User, approval: Approval, comment: str = "") -> 
         if approval.status not in RESUBMITTABLE_STATUSES:
             raise StepStateError(f"该申请{approval.get_status_display()}，不能重新提交。")
         chain = chain_for(approval.kind, pack_name=approval.pack_name if approval.pack_name != "builtin" else None)
+        chain = _shaped(approval.kind, approval.subject, chain, actor)
         now = timezone.now()
         approval.round += 1
         approval.status = ApprovalStatus.PENDING
