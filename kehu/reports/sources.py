@@ -1,46 +1,11 @@
-"""Data the forms take from apps that may not be installed yet (kehu.development, kehu.orders).
-
-Each source is imported when a form is computed, not when Kehu starts: without the module the form says it has no
-data source yet (and cannot be submitted) instead of failing. The expected contracts:
-
-- `kehu.development.selectors.plan_completion(*, actor, period, unit=None)` → one `CompletionRow` per plan line
-  (category, unit, county, target, admitted), folded here into 附录7's lines (002 6.5.3).
-- `kehu.orders.selectors.allocation_for_review(*, actor, start, end, product_group=None)` → rows with `month`
-  (a date or "2026-07"), `customer` (a name, or an object with `name`), `channel`, `planned`, `allocated`, `picked_up`
-  (Decimal, in `unit`), and optionally `unit` and `note` (000 第三条、第十六条 月度产品资源量分配情况).
-"""
+"""Data the forms take from other apps: 002 附录7 from the development plans (kehu.development), the 000 第十六条
+reviews' allocation section from the monthly resource allocation (kehu.orders). Each is folded here into the form's
+lines, so the form definitions stay free of the other apps' row types."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
-
-ORDERS_MISSING = ("订单与资源分配模块（kehu.orders.selectors.allocation_for_review）尚未接入，"
-                  "本期资源量分配情况暂无数据来源。")
-
-
-def _selector(module: str, name: str):
-    """The selector `module.name`, or None when the module (or the function) does not exist yet."""
-    try:
-        found = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and (exc.name == module or module.startswith(exc.name + ".")):
-            return None
-        raise  # the module exists but something it imports is broken: a real error
-    return getattr(found, name, None)
-
-
-def _field(row: Any, name: str, default: Any = None) -> Any:
-    if isinstance(row, dict):
-        return row.get(name, default)
-    return getattr(row, name, default)
-
-
-def _name(value: Any) -> str:
-    if value is None:
-        return ""
-    return str(getattr(value, "name", value))
 
 
 @dataclass(frozen=True)
@@ -93,16 +58,34 @@ class AllocationLine:
 
 
 def orders_allocation(*, actor, start, end, product_group=None) -> SourceRows:
-    allocation_for_review = _selector("kehu.orders.selectors", "allocation_for_review")
-    if allocation_for_review is None:
-        return SourceRows([], ORDERS_MISSING)
+    """第十六条's 资源量分配情况: the orders app's monthly allocation per customer and product group, beside the demand
+    planned and what the customer then picked up that month (one aggregate over the pickups, in the group's base
+    unit). A user without the right to see allocations gets the section empty, with the reason."""
+    from django.db.models import Sum
+    from django.db.models.functions import TruncMonth
+
+    from kehu.orders.selectors import allocation_for_review
+    from kehu.sales.models import Pickup
+
+    if not actor.has_perm("orders.view_allocation"):
+        return SourceRows([], "您没有查看资源量分配的权限（orders.view_allocation）。")
+    lines = allocation_for_review(actor=actor, start=start, end=end, product_group=product_group)
+    if not lines:
+        return SourceRows([])
+    picked = {
+        (row["customer_id"], row["product_group_id"], row["month"]): row["total"]
+        for row in Pickup.objects.filter(customer_id__in={line.customer_id for line in lines},
+                                         product_group_id__in={line.product_group_id for line in lines},
+                                         picked_on__gte=start.replace(day=1), picked_on__lte=end)
+        .annotate(month=TruncMonth("picked_on")).values("customer_id", "product_group_id", "month")
+        .annotate(total=Sum("base_quantity")).order_by()
+    }
     rows = []
-    for row in allocation_for_review(actor=actor, start=start, end=end, product_group=product_group) or ():
-        month = _field(row, "month")
+    for line in lines:
+        month = line.month.replace(day=1)
         rows.append(AllocationLine(
-            month=month.strftime("%Y-%m") if hasattr(month, "strftime") else str(month or ""),
-            customer=_name(_field(row, "customer")), channel=str(_field(row, "channel", "") or ""),
-            planned=_field(row, "planned"), allocated=_field(row, "allocated"), picked_up=_field(row, "picked_up"),
-            unit=str(_field(row, "unit", "") or ""), note=str(_field(row, "note", "") or ""),
+            month=f"{month:%Y-%m}", customer=line.customer_name, channel=line.channel, planned=line.demand,
+            allocated=line.allocated, picked_up=picked.get((line.customer_id, line.product_group_id, month)),
+            unit="吨", note=("手工调整" if line.adjusted else "") + f"（{line.product_group_code}）",
         ))
     return SourceRows(rows)

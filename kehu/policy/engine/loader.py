@@ -66,8 +66,8 @@ from .model import (
     VisitFrequency,
     Workflows,
 )
-from .reports import build_report_rules
 from .orders import build_orders
+from .reports import build_report_rules
 from .yamlsrc import LineDict, LineList, parse_yaml
 
 PACK_SUFFIXES = (".yaml", ".yml")

@@ -183,7 +183,7 @@ def _rate(done: Decimal, plan: Decimal) -> Decimal | None:
 
 
 def _allocation(ctx: ReportContext) -> tuple[ReportTable, str]:
-    """第十六条's 资源量分配情况 from kehu.orders (only when that module exists)."""
+    """第十六条's 资源量分配情况 from kehu.orders' monthly allocation."""
     from kehu.reports.sources import orders_allocation
 
     data = orders_allocation(actor=ctx.actor, start=ctx.period.start, end=ctx.period.end)
@@ -194,8 +194,8 @@ def _allocation(ctx: ReportContext) -> tuple[ReportTable, str]:
                col("分配完成率（%）", "percent", 9, 1), col("单位", width=6), col("备注", width=16)]
     notes = ["分配原则：确保直销量、平衡独家代理量、补充经销量（第三条）。"]
     if data.missing:
-        return ReportTable("allocation", title, columns, [], notes=(f"本节暂无数据来源：{data.missing}", *notes)), \
-            f"{title}：本节暂无数据来源（{data.missing}）"
+        return ReportTable("allocation", title, columns, [], notes=(f"本节未列出：{data.missing}", *notes)), \
+            f"{title}：本节未列出（{data.missing}）"
     rows = []
     for n, line in enumerate(data.rows, start=1):
         planned, allocated, picked = (Decimal(str(v)) if v is not None else None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from datetime import date
 from decimal import Decimal
 
@@ -76,30 +74,47 @@ def test_a_quarterly_review_shows_the_star_move_volumes_plan_and_late_payments(s
     assert row["逾期付款笔数"] == 1 and "逾期付款 1 笔" in row["备注"]
 
 
-def test_the_allocation_section_says_it_has_no_source_without_the_orders_app(sd, chem):
-    report = report_compute(actor=sd["province_head"], code="hb_review_quarter", period="2026-Q3", today=TODAY)
-    allocation = report.result.tables[2]
-    assert allocation.title == "月度产品资源量分配情况" and allocation.rows == []
-    assert "kehu.orders.selectors.allocation_for_review" in allocation.notes[0]
-    assert report.result.source_missing == ""  # the review itself can be handed in
+def _allocate(customer, group, month, *, demand, quantity, adjusted=False):
+    """A month's allocation line as the orders app stores it (kehu.orders.services computes these)."""
+    from django.utils import timezone
+
+    from kehu.orders.models import Allocation, AllocationLine
+
+    allocation, _ = Allocation.objects.get_or_create(
+        month=month, product_group=group,
+        defaults={"available": Decimal("1000"), "pack_name": "hb-chemicals", "pack_version": "test",
+                  "computed_at": timezone.now()})
+    AllocationLine.objects.create(allocation=allocation, customer=customer, channel="经销商", tier=3, rank=1,
+                                  demand=Decimal(demand), computed=Decimal(quantity), quantity=Decimal(quantity),
+                                  rule="priority", article="第十条（四）3", adjusted=adjusted)
 
 
-def test_the_allocation_section_uses_the_orders_selector_once_it_exists(sd, chem, monkeypatch):
-    seen = {}
-
-    def allocation_for_review(*, actor, start, end, product_group=None):
-        seen.update(start=start, end=end)
-        return [{"month": date(2026, 7, 1), "customer": chem["customer"], "channel": "独家代理商",
-                 "planned": Decimal("100"), "allocated": Decimal("80"), "picked_up": Decimal("60"), "unit": "吨"}]
-
-    module = types.ModuleType("kehu.orders.selectors")
-    module.allocation_for_review = allocation_for_review
-    monkeypatch.setitem(sys.modules, "kehu.orders.selectors", module)
-    report = report_compute(actor=sd["province_head"], code="hb_review_year", period="2025", today=TODAY)
-    (row,) = _table(report, 2)
+def test_the_yearly_review_lists_each_months_allocation_beside_plan_and_pickups(sd, chem, superuser):
+    group = chem["poly"].group
+    _allocate(chem["customer"], group, date(2025, 7, 1), demand="100", quantity="80")
+    _allocate(chem["customer"], group, date(2025, 8, 1), demand="50", quantity="50", adjusted=True)
+    _pick(chem["customer"], chem["poly"], "40", date(2025, 7, 3))
+    _pick(chem["customer"], chem["poly"], "20", date(2025, 7, 28))
+    _pick(chem["customer"], chem["poly"], "9", date(2025, 9, 1))  # a month without an allocation line
+    report = report_compute(actor=superuser, code="hb_review_year", period="2025", today=TODAY)
     assert report.result.tables[2].title == "年度产品资源量分配情况"
-    assert row["月份"] == "2026-07" and row["客户"] == "化工评审客户" and row["分配完成率（%）"] == Decimal("75.0")
-    assert seen == {"start": date(2025, 1, 1), "end": date(2025, 12, 31)}
+    july, august = _table(report, 2)
+    assert (july["月份"], july["客户"], july["类别"]) == ("2025-07", "化工评审客户", "经销商")
+    assert (july["计划量"], july["分配量"], july["提货量"], july["分配完成率（%）"]) == \
+        (Decimal("100"), Decimal("80"), Decimal("60"), Decimal("75.0"))
+    assert august["提货量"] is None and "手工调整" in august["备注"]
+
+
+def test_without_the_right_to_see_allocations_the_section_says_why_and_the_review_still_computes(sd, chem, roles):
+    from kehu.org.services import user_create
+
+    finance = user_create(username="cw-review", password="pw-12345678", display_name="财务", unit=sd["province"],
+                          roles=[roles["finance_reviewer"]])  # sees every customer, not the allocation
+    _allocate(chem["customer"], chem["poly"].group, date(2026, 7, 1), demand="100", quantity="80")
+    report = report_compute(actor=finance, code="hb_review_quarter", period="2026-Q3", today=TODAY)
+    allocation = report.result.tables[2]
+    assert allocation.rows == [] and "orders.view_allocation" in allocation.notes[0]
+    assert report.result.source_missing == ""  # the review itself can be handed in
 
 
 def test_a_review_for_a_quarter_not_begun_is_refused(sd):
