@@ -11,11 +11,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from kehu.core.errors import ScopeError
+from kehu.core.api import body_reference
 from kehu.housing import selectors as sel
 from kehu.housing import serializers as s
 from kehu.housing import services as hs
-from kehu.housing.models import CommissioningUnit, EligibleBuyer, RelationRequest, SelectionTicket, Unit
+from kehu.housing.models import Unit
 from kehu.org.models import User
 
 TAG = "委建房 housing"
@@ -32,18 +32,18 @@ def _get(model, pk, field: str, **filters):
     return obj
 
 
-def _path_obj(model, pk):
-    obj = model.objects.filter(pk=pk).first()
-    if obj is None:
-        raise ScopeError("不存在。")
-    return obj
+def _referenced(field: str, getter, actor, pk):
+    """A record named in the body through the scoped getter: unknown or another commissioning unit's → 400 on
+    `field` (a missing right stays 403)."""
+    with body_reference(field):
+        return getter(actor=actor, pk=pk)
 
 
-def _ticket_input(d) -> hs.TicketInput:
-    cu = _get(CommissioningUnit, d["commissioning_unit"], "commissioning_unit") if d.get("commissioning_unit") \
-        else None
-    relation = _get(RelationRequest, d["relation_request"], "relation_request") if d.get("relation_request") \
-        else None
+def _ticket_input(d, actor) -> hs.TicketInput:
+    cu = _referenced("commissioning_unit", sel.commissioner_get, actor, d["commissioning_unit"]) \
+        if d.get("commissioning_unit") else None
+    relation = _referenced("relation_request", sel.relation_get, actor, d["relation_request"]) \
+        if d.get("relation_request") else None
     return hs.TicketInput(
         unit=_get(Unit, d["unit"], "unit"), buyer_name=d["buyer_name"], buyer_id_number=d["buyer_id_number"],
         unit_price=d["unit_price"], area=d["area"], total_price=d["total_price"],
@@ -57,9 +57,6 @@ class _Base(GenericAPIView):
         data = serializer_class(data=self.request.data)
         data.is_valid(raise_exception=True)
         return data.validated_data
-
-    def viewable(self):
-        sel._need_view(self.request.user)
 
 
 class ProjectListApi(_Base):
@@ -88,8 +85,7 @@ class BuyersApi(_Base):
     serializer_class = s.BuyerOutSerializer
 
     def cu(self, pk):
-        self.viewable()
-        return _path_obj(CommissioningUnit, pk)
+        return sel.commissioner_get(actor=self.request.user, pk=pk)
 
     @extend_schema(tags=[TAG], operation_id="housing_buyers_list", summary="购房资格名单 / eligible buyers "
                    "(ID numbers masked without the right)", responses=s.BuyerOutSerializer(many=True))
@@ -113,11 +109,10 @@ class BuyerCheckApi(_Base):
     @extend_schema(tags=[TAG], operation_id="housing_buyer_check", summary="资格审查（审计法务部 / 财务部）",
                    request=s.BuyerCheckInSerializer, responses={200: s.BuyerOutSerializer})
     def post(self, request, pk: int):
-        self.viewable()
-        buyer = _path_obj(EligibleBuyer, pk)
+        buyer = sel.buyer_get(actor=request.user, pk=pk)
         d = self.parse(s.BuyerCheckInSerializer)
         buyer = hs.buyer_check(actor=request.user, buyer=buyer, **d)
-        row = sel.BuyerRow(buyer, sel.shown_id(request.user, buyer.id_number), 0)
+        row = next(r for r in sel.buyers_for(actor=request.user, cu=buyer.commissioning_unit) if r.buyer.pk == buyer.pk)
         return Response(s.BuyerOutSerializer(row).data)
 
 
@@ -127,8 +122,7 @@ class PriceApi(_Base):
     @extend_schema(tags=[TAG], operation_id="housing_price_submit", summary="委建房价格报批（七、(三)）",
                    request=s.PriceInSerializer, responses={201: s.PriceOutSerializer})
     def post(self, request, pk: int):
-        self.viewable()
-        cu = _path_obj(CommissioningUnit, pk)
+        cu = sel.commissioner_get(actor=request.user, pk=pk)
         d = self.parse(s.PriceInSerializer)
         lines = [hs.PriceLineInput(_get(Unit, line["unit"], "lines"), line["unit_price"]) for line in d.pop("lines")]
         hs.price_submit(actor=request.user, commissioning_unit=cu, lines=lines, **d)
@@ -151,7 +145,7 @@ class TicketListCreateApi(_Base):
                    request=s.TicketInSerializer, responses={201: s.TicketOutSerializer, 409: UNIT_TAKEN})
     def post(self, request, pk: int):
         sel.project_get(actor=request.user, pk=pk)
-        data = _ticket_input(self.parse(s.TicketInSerializer))
+        data = _ticket_input(self.parse(s.TicketInSerializer), request.user)
         if data.unit.project_id != pk:
             raise ValidationError({"unit": ["房源不属于该项目。"]})
         ticket = hs.ticket_issue(actor=request.user, data=data)
@@ -166,10 +160,10 @@ class TicketReverseApi(_Base):
                    summary="红字冲红并重新开票（九、(二)2(1)⑦；原票保留并链接新票）",
                    request=s.ReverseInSerializer, responses={201: s.TicketOutSerializer, 409: UNIT_TAKEN})
     def post(self, request, pk: int):
-        self.viewable()
-        ticket = _path_obj(SelectionTicket, pk)
+        ticket = sel.ticket_get(actor=request.user, pk=pk)
         d = self.parse(s.ReverseInSerializer)
-        new = hs.ticket_reverse(actor=request.user, ticket=ticket, data=_ticket_input(d), reason=d["reason"])
+        new = hs.ticket_reverse(actor=request.user, ticket=ticket, data=_ticket_input(d, request.user),
+                                reason=d["reason"])
         return Response(s.TicketOutSerializer(new, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 
@@ -180,8 +174,7 @@ class ReceiptCreateApi(_Base):
     @extend_schema(tags=[TAG], operation_id="housing_receipt_issue", summary="开具收据（一式三联）",
                    request=s.ReceiptInSerializer, responses={201: s.ReceiptOutSerializer})
     def post(self, request, pk: int):
-        self.viewable()
-        ticket = _path_obj(SelectionTicket, pk)
+        ticket = sel.ticket_get(actor=request.user, pk=pk)
         receipt = hs.receipt_issue(actor=request.user, ticket=ticket, **self.parse(s.ReceiptInSerializer))
         return Response(s.ReceiptOutSerializer(receipt).data, status=status.HTTP_201_CREATED)
 
@@ -193,8 +186,7 @@ class VoucherCreateApi(_Base):
                    summary="开具选房凭证（实收等于房款应收后；他人复核）",
                    request=s.VoucherInSerializer, responses={201: s.VoucherOutSerializer})
     def post(self, request, pk: int):
-        self.viewable()
-        ticket = _path_obj(SelectionTicket, pk)
+        ticket = sel.ticket_get(actor=request.user, pk=pk)
         d = self.parse(s.VoucherInSerializer)
         voucher = hs.voucher_issue(actor=request.user, ticket=ticket, reviewer=_get(User, d["reviewer"], "reviewer"))
         return Response(s.VoucherOutSerializer(voucher).data, status=status.HTTP_201_CREATED)

@@ -129,6 +129,9 @@ def load_demo(*, today: date | None = None) -> str:
                        payment_deadline=today + timedelta(days=50), sealing_fee=Decimal("20000"),
                        full_payment_discount_percent=Decimal("2"), rename_relations="直系亲属（户口簿或出生证明）")
     cu.refresh_from_db()
+    # the unit's own selection group: weijian sees only 省立医院's units, list, tickets and annex
+    hs.commissioner_staff_link(actor=clerk, commissioning_unit=cu, user=users["weijian"],
+                               note="省立医院工会住房工作小组")
     units = list(Unit.objects.filter(project=project).order_by("building__code", "floor", "number"))
     lines = [hs.PriceLineInput(u, Decimal("9600") + Decimal(60) * u.floor + (Decimal(100) if u.layout == "三室两厅"
                                                                               else 0)) for u in units[:16]]

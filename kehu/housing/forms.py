@@ -292,3 +292,19 @@ class RetailForm(StyledForm):
 
 class AnnexForm(StyledForm):
     received_on = forms.DateField(label=_("收到盖章选房明细日期"), widget=DATE)
+
+
+class RepresentativeForm(StyledForm):
+    """Link a login of the commissioning unit's selection group (委建房工作小组) to this unit."""
+
+    user = forms.ModelChoiceField(
+        label=_("工作小组成员账号"), queryset=User.objects.none(),
+        help_text=_("持有“委建房工作小组”角色的账号；关联后只看到本委建单位的房源、名单与票据"))
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from kehu.housing.scope import COMMISSIONER_ROLE
+
+        self.fields["user"].queryset = (User.objects.filter(is_active=True, roles__code=COMMISSIONER_ROLE)
+                                        .distinct().order_by("username"))

@@ -215,6 +215,33 @@ class CommissioningUnit(models.Model):
         return self.name
 
 
+class CommissionerRepresentative(models.Model):
+    """A login of the commissioning unit's own selection group (委建房工作小组, role `commissioner_staff`) linked to the
+    commissioning unit it represents: such a user sees only that unit's units, list, tickets, receipts, vouchers and
+    annex (七、(三)6; 九、(一)1). Set by the big-client department (`commissioner_staff_link`), history kept."""
+
+    commissioning_unit = models.ForeignKey(CommissioningUnit, on_delete=models.CASCADE, related_name="representatives",
+                                           verbose_name=_("委建单位"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="housing_representations",
+                             verbose_name=_("工作小组成员"))
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("关联人"), on_delete=models.PROTECT,
+                                  related_name="+")
+    linked_at = models.DateTimeField(_("关联时间"), auto_now_add=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("委建单位工作小组成员")
+        verbose_name_plural = _("委建单位工作小组成员")
+        ordering = ["commissioning_unit", "user__username"]
+        constraints = [models.UniqueConstraint(fields=["commissioning_unit", "user"],
+                                               name="housing_representative_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.commissioning_unit}"
+
+
 class GroupPosition(models.TextChoices):
     """四: the negotiation group — a leader (the vice GM in charge of big clients) and seven members."""
 

@@ -34,8 +34,11 @@ class ControlCellSerializer(serializers.Serializer):
     floor = serializers.IntegerField(source="unit.floor")
     layout = serializers.CharField(source="unit.layout")
     area = serializers.DecimalField(source="unit.area", max_digits=9, decimal_places=2)
-    status = serializers.CharField(source="unit.status", help_text="available / pending_release / released / "
-                                                                   "relation / taken / retail_sold")
+    status = serializers.CharField(help_text="available / pending_release / released / relation / taken / "
+                                             "retail_sold; a commissioning unit's staff see other units as "
+                                             "occupied（已售）/ unavailable（不可选）")
+    own = serializers.BooleanField(help_text="false: not this commissioning unit's unit (holder, price and ticket "
+                                             "withheld)")
     holder = serializers.CharField()
     price = serializers.DecimalField(allow_null=True, help_text="单价（元/㎡）；未批复且无权查看时为 null", **PRICE)
     price_hidden = serializers.BooleanField()
@@ -50,7 +53,8 @@ class BuyerOutSerializer(serializers.Serializer):
     status = serializers.CharField(source="buyer.status", help_text="pending / eligible / rejected")
     audit_checked = serializers.SerializerMethodField()
     finance_checked = serializers.SerializerMethodField()
-    on_other_lists = serializers.IntegerField(source="elsewhere")
+    on_other_lists = serializers.IntegerField(
+        source="elsewhere", allow_null=True, help_text="同一身份证号在其他委建单位名单中的次数（委建房工作小组：null）")
 
     def get_audit_checked(self, obj) -> bool:
         return obj.buyer.audit_checked_at is not None

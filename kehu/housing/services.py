@@ -27,6 +27,7 @@ from kehu.housing.models import (
     ApprovalMode,
     Building,
     BuyerStatus,
+    CommissionerRepresentative,
     CommissionerStatus,
     CommissioningUnit,
     EligibleBuyer,
@@ -57,6 +58,7 @@ from kehu.housing.models import (
     Voucher,
     VoucherStatus,
 )
+from kehu.housing.scope import COMMISSIONER_ROLE, forget_scope, require_commissioner, require_company
 from kehu.housing.validators import normalize_id_number, validate_id_number
 from kehu.org.models import User
 
@@ -326,6 +328,7 @@ def memo_write(*, actor: User, project: Project, held_on: date, subject: str, co
 @transaction.atomic
 def memo_sign(*, actor: User, memo: NegotiationMemo) -> MemoSignature:
     """Each member signs for themself (四: 交谈判小组成员签字认可)."""
+    require_company(actor, "谈判备忘录不存在。")
     members = list(NegotiationMember.objects.filter(project_id=memo.project_id, user=actor))
     if not members:
         raise ForbiddenError("只有谈判小组成员可以签字认可备忘录。")
@@ -354,6 +357,7 @@ def _on_commissioner_event(approval, event: str, actor) -> None:
 @transaction.atomic
 def commissioner_choose(*, actor: User, commissioning_unit: CommissioningUnit, report: str):
     """六: from at least three candidates, with the negotiation memos signed, the report goes to 总经理 and 董事长."""
+    require_commissioner(actor, commissioning_unit.pk, "委建单位不存在。")
     from kehu.workflow.services import approval_submit
 
     require_perm(actor, "housing.manage_commissioning", "只有大客户部可以报批合作的委建房单位。")
@@ -374,11 +378,38 @@ def commissioner_choose(*, actor: User, commissioning_unit: CommissioningUnit, r
 
 
 @transaction.atomic
+def commissioner_staff_link(*, actor: User, commissioning_unit: CommissioningUnit, user: User, note: str = ""
+                            ) -> CommissionerRepresentative:
+    """Link a login of the commissioning unit's selection group (role 委建房工作小组) to the unit it represents: from
+    then on that user sees this unit's units, list, tickets and annex — and no other unit's (七、(三)6; 九、(一)1)."""
+    require_commissioner(actor, commissioning_unit.pk, "委建单位不存在。")
+    require_perm(actor, "housing.manage_commissioning", "只有大客户部可以关联委建单位的工作小组成员。")
+    if not user.is_active or not user.roles.filter(code=COMMISSIONER_ROLE).exists():
+        raise ValidationError({"user": "只能关联持有“委建房工作小组”角色的账号；公司员工按其角色查看全部项目。"})
+    if CommissionerRepresentative.objects.filter(commissioning_unit=commissioning_unit, user=user).exists():
+        raise ValidationError({"user": f"{user} 已关联到“{commissioning_unit.name}”。"})
+    link = _save(CommissionerRepresentative(commissioning_unit=commissioning_unit, user=user, linked_by=actor,
+                                            note=(note or "").strip()[:200]), actor)
+    forget_scope(user)
+    return link
+
+
+@transaction.atomic
+def commissioner_staff_unlink(*, actor: User, link: CommissionerRepresentative) -> None:
+    """Remove the link (the user then sees nothing of this unit); the history keeps who was linked, by whom, when."""
+    require_commissioner(actor, link.commissioning_unit_id, "委建单位不存在。")
+    require_perm(actor, "housing.manage_commissioning", "只有大客户部可以取消关联。")
+    _history(link, actor).delete()
+    forget_scope(link.user)
+
+
+@transaction.atomic
 def contract_record(*, actor: User, commissioning_unit: CommissioningUnit, contract_no: str, signed_on: date,
                     selection_deadline: date, payment_deadline: date, sealing_fee: Decimal = Decimal(0),
                     full_payment_discount_percent: Decimal = Decimal(0), rename_relations: str = ""
                     ) -> CommissioningUnit:
     """九、(一)7, 十一: the signed contract's terms the selection obeys (deadlines, sealing fee, renames)."""
+    require_commissioner(actor, commissioning_unit.pk, "委建单位不存在。")
     require_perm(actor, "housing.manage_commissioning", "只有大客户部可以登记委建房合同。")
     cu = CommissioningUnit.objects.select_for_update().get(pk=commissioning_unit.pk)
     errors = {}
@@ -428,6 +459,7 @@ def price_submit(*, actor: User, commissioning_unit: CommissioningUnit, average_
                  exchange_future: bool = False) -> PriceApproval:
     """七、(三): the average price and every unit's price, approved once per commissioning unit along
     营销总监 → 财务总监 → 项目总 → 总经理 → 董事长. A rejected or returned price is corrected and resubmitted."""
+    require_commissioner(actor, commissioning_unit.pk, "委建单位不存在。")
     from kehu.workflow.services import approval_resubmit, approval_submit
 
     require_perm(actor, "housing.manage_commissioning", "委建房价格由大客户部报批（七、(三)3）。")
@@ -553,6 +585,7 @@ def release_submit(*, actor: User, commissioning_unit: CommissioningUnit, units:
                    today: date | None = None) -> ReleaseRequest:
     """八: units for a commissioning unit — only after finance issued the financing target (八、1); the units are
     held off the retail market while 营销总监 → 财务总监 → 项目总 → 总经理 approve (八、3)."""
+    require_commissioner(actor, commissioning_unit.pk, "委建单位不存在。")
     from kehu.workflow.services import approval_submit
 
     require_perm(actor, "housing.manage_commissioning", "房源审批由大客户部申请（八）。")
@@ -595,6 +628,7 @@ class BuyerInput:
 def buyers_add(*, actor: User, commissioning_unit: CommissioningUnit, rows: Sequence[BuyerInput]
                ) -> list[EligibleBuyer]:
     """The list the commissioning unit provides (姓名、身份证号): applied whole, or every bad row is reported."""
+    require_commissioner(actor, commissioning_unit.pk, "委建单位不存在。")
     require_perm(actor, "housing.manage_commissioning", "名单由大客户部录入。")
     problems: list[str] = []
     seen: dict[str, int] = {}
@@ -630,6 +664,7 @@ def buyers_add(*, actor: User, commissioning_unit: CommissioningUnit, rows: Sequ
 def buyer_check(*, actor: User, buyer: EligibleBuyer, department: str, passed: bool, reason: str = ""
                 ) -> EligibleBuyer:
     """九、(二)1: 审计法务部 and 财务部 each check the list; a person is eligible once both passed."""
+    require_commissioner(actor, buyer.commissioning_unit_id, "名单人员不存在。")
     perms = {"audit": "housing.check_buyer_audit", "finance": "housing.check_buyer_finance"}
     if department not in perms:
         raise ValidationError({"department": "审查部门为审计法务部（audit）或财务部（finance）。"})
@@ -809,6 +844,7 @@ def _create_ticket(actor: User, unit: Unit, values: dict, **extra) -> SelectionT
 def ticket_issue(*, actor: User, data: TicketInput, today: date | None = None) -> SelectionTicket:
     """开选房工作票: the checks of 九、(二)2(1), a gap-free number, and the unit marked taken on the control table in
     the same transaction (九、(二)2(2)). A second clerk on the same unit waits for the lock and is told it is taken."""
+    require_commissioner(actor, data.commissioning_unit.pk if data.commissioning_unit else None, "委建单位不存在。")
     require_perm(actor, "housing.issue_ticket", "选房工作票的录入权限受限（九、(二)2(1)），您没有开票权限。")
     unit = _lock_unit(data.unit)
     if data.relation_request is not None:
@@ -840,6 +876,7 @@ def ticket_reverse(*, actor: User, ticket: SelectionTicket, data: TicketInput, r
     reversed, a red ticket with its own number reverses it (and a red voucher the voucher, if one was issued), the
     new blue ticket links the original; the old unit returns to the commissioning unit's stock, the new one is taken.
     Receipts already collected count for the new ticket."""
+    require_commissioner(actor, ticket.commissioning_unit_id, "选房工作票不存在。")
     require_perm(actor, "housing.issue_ticket", "您没有开票权限。")
     if not (reason or "").strip():
         raise ValidationError({"reason": "请填写冲红原因。"})
@@ -896,6 +933,7 @@ def ticket_reverse(*, actor: User, ticket: SelectionTicket, data: TicketInput, r
 def receipt_issue(*, actor: User, ticket: SelectionTicket, kind: str, amount: Decimal, received_on: date,
                   payer_name: str = "") -> Receipt:
     """收据 (three parts) for money a buyer paid against a live ticket."""
+    require_commissioner(actor, ticket.commissioning_unit_id, "选房工作票不存在。")
     require_perm(actor, "housing.issue_receipt", "您没有开具收据的权限。")
     return _receipt_create(actor=actor, ticket=ticket, kind=kind, amount=amount, received_on=received_on,
                            payer_name=payer_name)
@@ -926,6 +964,7 @@ def _receipt_create(*, actor: User, ticket: SelectionTicket, kind: str, amount: 
 @transaction.atomic
 def receipt_finance_copy_take(*, actor: User, receipt: Receipt) -> Receipt:
     """The big-client department collects the finance part and records the handover (九、(二)2)."""
+    require_commissioner(actor, receipt.ticket.commissioning_unit_id, "收据不存在。")
     require_perm(actor, "housing.issue_voucher", "财务联由大客户部领取。")
     receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
     if receipt.finance_copy_taken_at is not None:
@@ -942,6 +981,7 @@ def voucher_issue(*, actor: User, ticket: SelectionTicket, reviewer: User) -> Vo
     """开选房凭证 once the collected receipts equal the amount due; the checks of 九、(二)2 (1)–(4): the name and ID
     number against the list, the price against the approval, the total; a second person reviews. The ticket is
     collected (⑧)."""
+    require_commissioner(actor, ticket.commissioning_unit_id, "选房工作票不存在。")
     require_perm(actor, "housing.issue_voucher", "您没有开具选房凭证的权限。")
     ticket = SelectionTicket.objects.select_for_update(of=("self",)).select_related("project", "unit").get(pk=ticket.pk)
     errors: dict[str, str] = {}
@@ -992,6 +1032,7 @@ def ticket_rename(*, actor: User, ticket: SelectionTicket, new_name: str, new_id
                   ) -> RenameRecord:
     """十一、3: between people on the list — free; otherwise only a relation the contract allows, for a fee of 50 % of
     (the company's other projects' market price at the same stage − the contract price), collected on a receipt."""
+    require_commissioner(actor, ticket.commissioning_unit_id, "选房工作票不存在。")
     require_perm(actor, "housing.issue_ticket", "您没有办理更名的权限。")
     ticket = SelectionTicket.objects.select_for_update(of=("self",)).select_related(
         "commissioning_unit", "project").get(pk=ticket.pk)
@@ -1044,6 +1085,7 @@ def ticket_convert_to_loan(*, actor: User, ticket: SelectionTicket, new_payment_
                            received_on: date) -> LoanConversion:
     """十、(二)4: a full payment becomes a loan — the buyer pays the company's set fee (1,000–3,000 元); the amount
     due follows the new payment ratio (never under the approved ratio)."""
+    require_commissioner(actor, ticket.commissioning_unit_id, "选房工作票不存在。")
     require_perm(actor, "housing.issue_ticket", "您没有办理转贷款的权限。")
     ticket = SelectionTicket.objects.select_for_update(of=("self",)).select_related("project").get(pk=ticket.pk)
     if not ticket.full_payment or ticket.status != TicketStatus.ACTIVE or ticket.kind != FormKind.NORMAL:
@@ -1116,6 +1158,7 @@ def relation_request_create(*, actor: User, project: Project, department: str, b
     """十二、(一): a paper approval (报告列明均价、交款比例、交款时间) through the housing_relation chain, or in an
     urgent case a phone call from 总经理 level or above — the units are held at once and the paperwork is due in 5
     working days. A handler with overdue paperwork gets no further units."""
+    require_company(actor, "关系房申请不存在。")
     from kehu.workdays.calendar import CalendarYearMissing, add_working_days
     from kehu.workflow.services import approval_submit
 
@@ -1194,6 +1237,7 @@ def relation_request_create(*, actor: User, project: Project, department: str, b
 @transaction.atomic
 def relation_paperwork_complete(*, actor: User, request: RelationRequest, document_no: str, done_on: date
                                 ) -> RelationRequest:
+    require_company(actor, "关系房申请不存在。")
     require_perm(actor, "housing.manage_relation", "您没有办理关系房的权限。")
     req = RelationRequest.objects.select_for_update().get(pk=request.pk)
     if req.mode != ApprovalMode.PHONE or req.paperwork_done_on is not None:
@@ -1209,6 +1253,7 @@ def relation_reprice_late(*, actor: User, request: RelationRequest, today: date)
     """十二、(二): a relation buyer who did not pay by the approved date moves to the price policy in force now —
     each unit's price scales by the new policy's index against the approved one; an unpaid live ticket is reversed
     in red and reissued at the new price (the original stays)."""
+    require_company(actor, "关系房申请不存在。")
     require_perm(actor, "housing.manage_relation", "您没有办理关系房的权限。")
     req = RelationRequest.objects.select_for_update(of=("self",)).select_related("policy", "project").get(
         pk=request.pk)
@@ -1253,6 +1298,7 @@ def relation_reprice_late(*, actor: User, request: RelationRequest, today: date)
 @transaction.atomic
 def annex_review(*, actor: User, commissioning_unit: CommissioningUnit, received_on: date) -> CommissioningUnit:
     """The commissioning unit's stamped selection detail is reviewed by audit before the company stamps it."""
+    require_commissioner(actor, commissioning_unit.pk, "委建单位不存在。")
     require_perm(actor, "housing.review_annex", "选房明细须经审计部复核（九、(二)5）。")
     cu = CommissioningUnit.objects.select_for_update().get(pk=commissioning_unit.pk)
     if cu.annex_reviewed_at is not None:

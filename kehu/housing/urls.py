@@ -27,6 +27,7 @@ urlpatterns = [
     path("commissioners/<int:pk>/release/", views.release_submit_view, name="release_submit"),
     path("commissioners/<int:pk>/tickets/new/", views.ticket_create_view, name="ticket_create"),
     path("commissioners/<int:pk>/annex.<str:fmt>", views.annex_export, name="annex_export"),
+    path("representatives/<int:pk>/remove/", views.representative_remove_view, name="representative_remove"),
     path("buyers/<int:pk>/check/", views.buyer_check_view, name="buyer_check"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket_detail"),
     path("tickets/<int:pk>/print.pdf", views.ticket_print, name="ticket_print"),

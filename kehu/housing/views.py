@@ -26,13 +26,10 @@ from kehu.housing import services as hs
 from kehu.housing.models import (
     BuyerStatus,
     CommissionerStatus,
-    EligibleBuyer,
     FinancingTarget,
     NegotiationMemo,
     PricePolicy,
-    Receipt,
     RelationRequest,
-    SelectionTicket,
     TicketStatus,
     Unit,
     UnitStatus,
@@ -57,12 +54,9 @@ def _cu(request, pk):
     return _guard(lambda: sel.commissioner_get(actor=request.user, pk=pk))
 
 
-def _obj(request, model, pk, **related):
-    _guard(lambda: sel._need_view(request.user))
-    obj = model.objects.filter(pk=pk).select_related(*related.get("related", ())).first()
-    if obj is None:
-        raise Http404
-    return obj
+def _obj(request, getter, pk, **kwargs):
+    """A record by id through its scoped selector: another commissioning unit's record is a 404."""
+    return _guard(lambda: getter(actor=request.user, pk=pk, **kwargs))
 
 
 def _submit(request, form, action: Callable, success: str, done: str):
@@ -107,13 +101,16 @@ def project_list(request):
     form = f.ProjectForm(request.POST or None)
     done = _submit(request, form, lambda d: hs.project_create(actor=request.user, **d),
                    reverse("housing:project_list"), _("项目已创建。"))
-    return done or render(request, "housing/project_list.html", {"projects": projects, "form": form})
+    return done or render(request, "housing/project_list.html", {
+        "projects": projects, "form": form, "scope_notice": sel.scope_notice(request.user)})
 
 
 @login_required
 def project_detail(request, pk):
     project = _project(request, pk)
     today = timezone.localdate()
+    if sel.housing_scope(request.user).limited:
+        return _project_detail_for_commissioner(request, project, today)
     memos = list(NegotiationMemo.objects.filter(project=project).select_related("commissioning_unit", "written_by")
                  .prefetch_related("signatures__member"))
     my_positions = set(project.group_members.filter(user=request.user).values_list("pk", flat=True))
@@ -122,16 +119,32 @@ def project_detail(request, pk):
         memo.signed_count = len(signed)
         memo.can_sign = bool(my_positions - signed)
     return render(request, "housing/project_detail.html", {
-        "project": project, "ranking": sel.commissioner_ranking(project), "memos": memos,
+        "project": project, "ranking": sel.commissioner_ranking(project, actor=request.user), "memos": memos,
         "members": project.group_members.select_related("user"), "group_complete": hs.group_complete(project),
         "targets": FinancingTarget.objects.filter(project=project).select_related("issued_by"),
         "policies": PricePolicy.objects.filter(project=project),
-        "summary": sel.control_summary(project), "statuses": UnitStatus.choices,
+        "summary": sel.control_summary(project, actor=request.user), "statuses": UnitStatus.choices,
         "tickets": sel.ticket_list(actor=request.user, project=project),
         "receipts": sel.receipt_list(actor=request.user, project=project),
         "vouchers": sel.voucher_list(actor=request.user, project=project),
         "collections": sel.collections(actor=request.user, project=project, today=today),
         "relations": RelationRequest.objects.filter(project=project).select_related("handler", "phone_approver"),
+        "today": today, "can_see_ids": sel.can_see_buyer_ids(request.user),
+        "min_candidates": hs.figure("min_candidates"),
+    })
+
+
+def _project_detail_for_commissioner(request, project, today):
+    """A commissioning unit's staff: their own unit(s), its tickets, receipts, vouchers and collections — not the
+    company's negotiation material (ranking of others, memos, group, financing targets, price policies, 关系房)."""
+    return render(request, "housing/project_detail.html", {
+        "project": project, "limited": True, "ranking": sel.commissioner_ranking(project, actor=request.user),
+        "summary": sel.control_summary(project, actor=request.user),
+        "statuses": sel.control_statuses(actor=request.user),
+        "tickets": sel.ticket_list(actor=request.user, project=project),
+        "receipts": sel.receipt_list(actor=request.user, project=project),
+        "vouchers": sel.voucher_list(actor=request.user, project=project),
+        "collections": sel.collections(actor=request.user, project=project, today=today),
         "today": today, "can_see_ids": sel.can_see_buyer_ids(request.user),
         "min_candidates": hs.figure("min_candidates"),
     })
@@ -205,7 +218,7 @@ def memo_create_view(request, pk):
 @login_required
 @require_POST
 def memo_sign_view(request, pk):
-    memo = _obj(request, NegotiationMemo, pk)
+    memo = _obj(request, sel.memo_get, pk)
     try:
         hs.memo_sign(actor=request.user, memo=memo)
         messages.success(request, _("已签字认可。"))
@@ -231,7 +244,7 @@ def relation_create_view(request, pk):
 
 @login_required
 def relation_paperwork_view(request, pk):
-    req = _obj(request, RelationRequest, pk)
+    req = _obj(request, sel.relation_get, pk)
     form = f.PaperworkForm(request.POST or None)
     done = _submit(request, form, lambda d: hs.relation_paperwork_complete(actor=request.user, request=req, **d),
                    reverse("housing:project_detail", args=[req.project_id]), _("手续已补齐。"))
@@ -242,7 +255,7 @@ def relation_paperwork_view(request, pk):
 @login_required
 @require_POST
 def relation_reprice_view(request, pk):
-    req = _obj(request, RelationRequest, pk)
+    req = _obj(request, sel.relation_get, pk)
     try:
         reissued = hs.relation_reprice_late(actor=request.user, request=req, today=timezone.localdate())
         messages.success(request, _("已按新的价格政策调整，重开选房工作票 %(n)d 张。") % {"n": len(reissued)})
@@ -264,7 +277,8 @@ def control_table_view(request, pk):
                    reverse("housing:control_table", args=[pk]), _("零售成交已登记。"))
     return done or render(request, "housing/control_table.html", {
         "project": project, "grids": sel.control_table(actor=request.user, project=project),
-        "summary": sel.control_summary(project), "form": form, "statuses": UnitStatus.choices})
+        "summary": sel.control_summary(project, actor=request.user), "form": form,
+        "statuses": sel.control_statuses(actor=request.user)})
 
 
 # ----- commissioning units -------------------------------------------------------------------------------------
@@ -281,6 +295,7 @@ def commissioner_detail(request, pk):
         "rename_relations": cu.rename_relations})
     buyers = f.BuyersForm(request.POST if request.POST.get("form") == "buyers" else None)
     annex = f.AnnexForm(request.POST if request.POST.get("form") == "annex" else None)
+    link = f.RepresentativeForm(request.POST if request.POST.get("form") == "link" else None)
     here = reverse("housing:commissioner_detail", args=[pk])
     done = (_submit(request, choose, lambda d: hs.commissioner_choose(actor=request.user, commissioning_unit=cu,
                                                                       **d), here, _("已报总经理、董事长审批。"))
@@ -290,15 +305,19 @@ def commissioner_detail(request, pk):
                                                                 rows=d["rows"]), here,
                        _("名单已录入，请审计法务部、财务部审查。"))
             or _submit(request, annex, lambda d: hs.annex_review(actor=request.user, commissioning_unit=cu, **d),
-                       here, _("选房明细已复核，可以盖公章。")))
+                       here, _("选房明细已复核，可以盖公章。"))
+            or _submit(request, link, lambda d: hs.commissioner_staff_link(actor=request.user, commissioning_unit=cu,
+                                                                           **d), here,
+                       _("已关联：该账号今后只看到本委建单位的房源、名单与票据。")))
     if done:
         return done
     return render(request, "housing/commissioner_detail.html", {
         "cu": cu, "project": cu.project, "choose": choose, "contract": contract, "buyers_form": buyers,
-        "annex": annex, "price": sel.price_approval_view(actor=request.user, cu=cu),
+        "annex": annex, "link_form": link, "limited": sel.housing_scope(request.user).limited,
+        "representatives": sel.representatives_for(actor=request.user, cu=cu),
+        "price": sel.price_approval_view(actor=request.user, cu=cu),
         "buyers": sel.buyers_for(actor=request.user, cu=cu),
-        "tickets": SelectionTicket.objects.filter(commissioning_unit=cu).select_related("unit__building")
-        .order_by("seq"),
+        "tickets": sel.commissioner_tickets(actor=request.user, cu=cu),
         "released": Unit.objects.filter(commissioning_unit=cu).select_related("building"),
         "releases": cu.releases.prefetch_related("units__building"),
         "is_candidate": cu.status == CommissionerStatus.CANDIDATE,
@@ -329,8 +348,20 @@ def release_submit_view(request, pk):
 
 @login_required
 @require_POST
+def representative_remove_view(request, pk):
+    link = _guard(lambda: sel.representative_get(actor=request.user, pk=pk))
+    try:
+        hs.commissioner_staff_unlink(actor=request.user, link=link)
+        messages.success(request, _("已取消关联：%(user)s") % {"user": link.user})
+    except ForbiddenError as exc:
+        raise PermissionDenied(exc.message) from None
+    return redirect("housing:commissioner_detail", link.commissioning_unit_id)
+
+
+@login_required
+@require_POST
 def buyer_check_view(request, pk):
-    buyer = _obj(request, EligibleBuyer, pk)
+    buyer = _obj(request, sel.buyer_get, pk)
     try:
         hs.buyer_check(actor=request.user, buyer=buyer, department=request.POST.get("department", ""),
                        passed=request.POST.get("passed") == "1", reason=request.POST.get("reason", ""))
@@ -378,7 +409,7 @@ def ticket_create_view(request, pk):
 
 @login_required
 def relation_ticket_view(request, pk):
-    req = _obj(request, RelationRequest, pk)
+    req = _obj(request, sel.relation_get, pk)
     units = Unit.objects.filter(relation_request=req, status=UnitStatus.RELATION).select_related("building")
     form = f.TicketForm(request.POST or None, units=units, initial={
         "buyer_name": req.buyer_name, "payment_ratio_percent": req.payment_ratio_percent, "sealing_fee": 0})
@@ -400,8 +431,8 @@ def relation_ticket_view(request, pk):
 
 @login_required
 def ticket_detail(request, pk):
-    ticket = _obj(request, SelectionTicket, pk, related=("unit__building", "commissioning_unit", "project",
-                                                         "replaces", "reverses", "relation_request"))
+    ticket = _obj(request, sel.ticket_get, pk, related=("unit__building", "commissioning_unit", "project",
+                                                        "replaces", "reverses", "relation_request"))
     which = request.POST.get("form")
     receipt = f.ReceiptForm(request.POST if which == "receipt" else None,
                             initial={"received_on": timezone.localdate()})
@@ -447,7 +478,7 @@ def ticket_detail(request, pk):
 @login_required
 @require_POST
 def receipt_take_view(request, pk):
-    receipt = _obj(request, Receipt, pk)
+    receipt = _obj(request, sel.receipt_get, pk)
     try:
         hs.receipt_finance_copy_take(actor=request.user, receipt=receipt)
         messages.success(request, _("财务联已领取并记录交接。"))
@@ -489,19 +520,19 @@ def annex_export(request, pk, fmt):
 
 @login_required
 def ticket_print(request, pk):
-    ticket = _obj(request, SelectionTicket, pk, related=("unit__building", "reverses", "replaces", "reviewer",
-                                                         "issued_by"))
+    ticket = _obj(request, sel.ticket_get, pk, related=("unit__building", "reverses", "replaces", "reviewer",
+                                                        "issued_by"))
     return _document(reports.ticket_form(actor=request.user, ticket=ticket), "pdf", f"选房工作票-{ticket.number}")
 
 
 @login_required
 def receipt_print(request, pk):
-    receipt = _obj(request, Receipt, pk, related=("ticket", "issued_by"))
+    receipt = _obj(request, sel.receipt_get, pk, related=("ticket", "issued_by"))
     return _document(reports.receipt_form(actor=request.user, receipt=receipt), "pdf", f"收据-{receipt.number}")
 
 
 @login_required
 def voucher_print(request, pk):
-    voucher = _obj(request, Voucher, pk, related=("ticket__unit__building", "issued_by", "reviewer"))
+    voucher = _obj(request, sel.voucher_get, pk, related=("ticket__unit__building", "issued_by", "reviewer"))
     return _document(reports.voucher_form(actor=request.user, voucher=voucher), "pdf", f"选房凭证-{voucher.number}")
 

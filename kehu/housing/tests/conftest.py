@@ -157,3 +157,10 @@ def ticket_input(world, number="101", buyer=0, **overrides):
                   commissioning_unit=world.cu)
     values.update(overrides)
     return hs.TicketInput(**values)
+
+
+def link_staff(people, cu, user=None):
+    """The commissioning unit's selection-group login (role commissioner_staff) linked to `cu` by the clerk."""
+    user = user or people["commissioner_staff"]
+    hs.commissioner_staff_link(actor=people["housing_clerk"], commissioning_unit=cu, user=user)
+    return user

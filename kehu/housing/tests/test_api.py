@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from kehu.housing import services as hs
 from kehu.housing.models import PriceApproval, SelectionTicket
-from kehu.housing.tests.conftest import id_no, price_lines, ticket_input
+from kehu.housing.tests.conftest import id_no, link_staff, price_lines, ticket_input
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +83,7 @@ def test_a_price_with_a_ratio_under_fifty_percent_is_refused(people, chosen):
                                                      format="json")
     assert response.status_code == 201 and response.json()["status"] == "pending"
     # before approval the unit's staff see no price
+    link_staff(people, chosen)
     staff_view = _client(people["commissioner_staff"]).get(f"/api/housing/projects/{chosen.project.pk}/control-table/")
     assert all(c["price"] is None for c in staff_view.json()["results"])
 

@@ -11,7 +11,7 @@ from kehu.core.errors import ForbiddenError, ServiceError
 from kehu.housing import selectors as sel
 from kehu.housing import services as hs
 from kehu.housing.models import CommissionerStatus, NumberSequence, RequestStatus, UnitStatus
-from kehu.housing.tests.conftest import TODAY, decide_all, submit_price, unit
+from kehu.housing.tests.conftest import TODAY, decide_all, link_staff, submit_price, unit
 from kehu.workflow.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -135,19 +135,29 @@ def test_future_resource_exchange_concession_is_capped_at_seventy_percent(people
 
 def test_no_price_is_shown_to_the_units_staff_before_approval(project, people, chosen):
     pa = submit_price(people, chosen)
-    staff, clerk = people["commissioner_staff"], people["housing_clerk"]
+    staff, clerk = link_staff(people, chosen), people["housing_clerk"]
 
     def price_of(actor):
         cells = [c for g in sel.control_table(actor=actor, project=project) for _, row in g.floors for c in row]
         return next(c for c in cells if c.unit.number == "501")
 
-    assert price_of(staff).price is None and price_of(staff).price_hidden
+    assert price_of(staff).price is None
     assert sel.price_approval_view(actor=staff, cu=chosen)["visible"] is False
     assert sel.price_approval_view(actor=staff, cu=chosen)["lines"] == []
     assert price_of(clerk).price == Decimal("10000")  # the department preparing it sees it
+    assert price_of(people["retail_sales"]).price_hidden  # company staff without the right: 价格待批复
     assert sel.price_approval_view(actor=clerk, cu=chosen)["show_cost"] is False  # cost: approvers only
     decide_all(pa.approval, people)
-    assert price_of(staff).price == Decimal("10000") and not price_of(staff).price_hidden
+    approved = sel.price_approval_view(actor=staff, cu=chosen)
+    assert approved["visible"] and {li.unit.number: li.unit_price for li in approved["lines"]}["501"] == 10000
+    # on the control table the unit is the staff's only once released to their unit (八): then with its price
+    assert price_of(staff).price is None and price_of(staff).status == "unavailable"
+    hs.financing_target_issue(actor=people["finance_director"], project=project, year=2026,
+                              amount=Decimal("50000000"), issued_on=date(2026, 1, 5))
+    release = hs.release_submit(actor=clerk, commissioning_unit=chosen, units=[unit(project, "501")],
+                                reason="高区", today=TODAY)
+    decide_all(release.approval, people)
+    assert price_of(staff).price == Decimal("10000") and price_of(staff).status == "released"
 
 
 def test_units_are_released_only_after_the_financing_target(project, people, chosen):

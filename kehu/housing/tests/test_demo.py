@@ -5,8 +5,10 @@ from datetime import date
 import pytest
 
 from kehu.core.demo import demo_org_load
+from kehu.housing import selectors as sel
 from kehu.housing.demo import load_demo
-from kehu.housing.models import FormKind, Project, SelectionTicket, UnitStatus, Voucher
+from kehu.housing.models import CommissionerRepresentative, FormKind, Project, SelectionTicket, UnitStatus, Voucher
+from kehu.org.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +23,12 @@ def test_demo_has_a_commissioned_project_with_list_tickets_and_a_reversal():
     assert Voucher.objects.filter(project=project).count() == 1
     assert project.units.filter(status=UnitStatus.RETAIL_SOLD).count() == 1
     assert project.units.filter(status=UnitStatus.RELATION).count() == 1
+    # weijian (委建房工作小组) is linked to the chosen unit and sees only it
+    weijian = User.objects.get(username="weijian")
+    chosen = project.commissioners.get(status="selected")
+    assert list(CommissionerRepresentative.objects.filter(user=weijian).values_list("commissioning_unit", flat=True)) \
+        == [chosen.pk]
+    assert [c.pk for c in sel.commissioner_ranking(project, actor=weijian)] == [chosen.pk]
     counts = (SelectionTicket.objects.count(), Voucher.objects.count())
     assert load_demo(today=date(2026, 12, 7)) == ""
     assert (SelectionTicket.objects.count(), Voucher.objects.count()) == counts

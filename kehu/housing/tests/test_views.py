@@ -9,7 +9,7 @@ import pytest
 from kehu.housing import selectors as sel
 from kehu.housing import services as hs
 from kehu.housing.models import ReceiptKind, SelectionTicket, Unit
-from kehu.housing.tests.conftest import TODAY, ticket_input
+from kehu.housing.tests.conftest import TODAY, link_staff, ticket_input
 
 pytestmark = pytest.mark.django_db
 
@@ -78,8 +78,9 @@ def test_a_user_without_the_housing_right_is_refused(client, world, make_user):
 
 
 def test_the_control_table_is_a_fixed_number_of_queries(world, django_assert_num_queries):
-    actor = world.people["commissioner_staff"]
+    actor = link_staff(world.people, world.cu)
     actor.has_perm("housing.view_housing")  # permission cache warm
+    sel.housing_scope(actor)  # the user's scope (role + linked units), cached like the permissions
     with django_assert_num_queries(4):
         sel.control_table(actor=actor, project=world.project)
     hs.building_create(actor=world.people["sysadmin"], project=world.project, code="9", floors=20, units=[
