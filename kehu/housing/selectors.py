@@ -248,10 +248,10 @@ def control_table(*, actor: User, project: Project) -> list[BuildingGrid]:
 
 def control_statuses(*, actor: User) -> list[tuple[str, str]]:
     """The legend of the control table: a commissioning unit's staff also see 已售 / 不可选 for other units."""
-    choices = list(UnitStatus.choices)
-    if housing_scope(actor).limited:
-        choices += [(k, str(v)) for k, v in FOREIGN_STATUS_LABELS.items()]
-    return choices
+    if not housing_scope(actor).limited:
+        return list(UnitStatus.choices)
+    own = [(UnitStatus.RELEASED.value, UnitStatus.RELEASED.label), (UnitStatus.TAKEN.value, UnitStatus.TAKEN.label)]
+    return own + [(k, str(v)) for k, v in FOREIGN_STATUS_LABELS.items()]
 
 
 def control_summary(project: Project, *, actor: User | None = None) -> dict[str, int]:
