@@ -35,6 +35,7 @@ urlpatterns = [
     path("development/", include("kehu.development.urls")),
     path("reports/", include("kehu.reports.urls")),
     path("housing/", include("kehu.housing.urls")),
+    path("audit/", include("kehu.audit.urls")),
 ]
 # Uploaded files (scans, attachments) are never served from a public media URL: only through logged-in views
 # that check the customer's data scope.

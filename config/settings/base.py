@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kehu.development",
     "kehu.reports",
     "kehu.housing",
+    "kehu.audit",
 ]
 
 MIDDLEWARE = [
@@ -248,17 +249,42 @@ KEHU_DEFAULT_PACK = os.environ.get("KEHU_DEFAULT_PACK", "hb-chemicals")
 # Both store the same rows; the switch exists for the tests that compare them and for diagnosing a database.
 KEHU_REGRADE_IN_DATABASE = os.environ.get("KEHU_REGRADE_IN_DATABASE", "1") not in ("0", "false", "False")
 
+# Structured logs (kehu/core/logs.py): JSON lines with request id, user id, method, path without the query string,
+# status and duration; personal data masked. KEHU_LOG_FORMAT=text for a terminal.
+KEHU_LOG_FORMAT = os.environ.get("KEHU_LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "kehu.core.logs.JsonFormatter"},
+        "text": {"()": "kehu.core.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "text" if KEHU_LOG_FORMAT == "text" else "json"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("KEHU_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # one access line per request (the app writes it: run gunicorn without --access-logfile, whose lines
+        # carry the query string)
+        "kehu.request": {"level": os.environ.get("KEHU_ACCESS_LOG_LEVEL", "INFO")},
+        "kehu.jobs": {"level": os.environ.get("KEHU_JOB_LOG_LEVEL", "INFO")},
+    },
 }
+# Outermost, so the request id is set before anything logs and the duration covers the whole stack.
+MIDDLEWARE = ["kehu.core.logs.RequestLogMiddleware", *MIDDLEWARE]
+# A connection kept between requests is checked before reuse: after a database restart the next request
+# reconnects instead of failing on the dead connection.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("KEHU_DB_CONN_HEALTH_CHECKS", True)
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     MEDIA_ROOT = VAR_DIR / "test-media"
+
+# Audit records (history, read log, archive events, audit exports) are kept at least 6 months (kehu/audit/retention.py);
+# a value below 6 fails the system check. No edit or delete through any UI or API; simple-history's revert is off.
+KEHU_AUDIT_RETENTION_MONTHS = int(os.environ.get("KEHU_AUDIT_RETENTION_MONTHS", "12"))
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 SILENCED_SYSTEM_CHECKS: list[str] = []

@@ -29,6 +29,7 @@ import inspect
 import logging
 import os
 import socket
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from typing import Any
 from django.db import IntegrityError, close_old_connections, transaction
 from django.utils import timezone
 
+from kehu.core.logs import database_unavailable, request_id_var
 from kehu.core.models import JobRun, JobRunStatus, JobTrigger
 
 logger = logging.getLogger("kehu.jobs")
@@ -159,6 +161,9 @@ def job_execute(job: Job, *, key: str = "", trigger: str = JobTrigger.DIRECT, kw
     if not claimed:
         return run
     call_kwargs = {**kwargs, "key": key} if job._takes_key else kwargs
+    token = request_id_var.set(f"job:{job.name}:{run.pk}")
+    started = time.perf_counter()
+    logger.info("job %s started", job.name, extra={"job": job.name, "run": run.pk, "key": key})
     try:
         with transaction.atomic():
             result = job.func(**call_kwargs)
@@ -168,14 +173,96 @@ def job_execute(job: Job, *, key: str = "", trigger: str = JobTrigger.DIRECT, kw
             run.message = ""
             run.save(update_fields=["status", "result", "finished_at", "message"])
     except Exception as exc:  # a failing job is recorded, not propagated
-        logger.exception("job %s (key %r) failed", job.name, key)
         tb = traceback.format_exc(limit=8)
-        run.status = JobRunStatus.FAILED
         run.finished_at = timezone.now()
-        run.message = f"{type(exc).__name__}: {exc}\n\n{tb}"[:_MESSAGE_MAX]
         run.result = None
-        run.save(update_fields=["status", "finished_at", "message", "result"])
+        if database_unavailable(exc):
+            logger.error("job %s (key %r) interrupted: database unavailable", job.name, key, exc_info=True)
+            run.status = JobRunStatus.INTERRUPTED
+            run.message = (f"数据库连接中断，任务未完成（事务已回滚），可重试。\n"
+                           f"{type(exc).__name__}: {exc}")[:_MESSAGE_MAX]
+            _save_when_database_is_back(run)
+        else:
+            logger.exception("job %s (key %r) failed", job.name, key)
+            run.status = JobRunStatus.FAILED
+            run.message = f"{type(exc).__name__}: {exc}\n\n{tb}"[:_MESSAGE_MAX]
+            run.save(update_fields=["status", "finished_at", "message", "result"])
+    else:
+        logger.info("job %s ok", job.name, extra={"job": job.name, "run": run.pk, "key": key,
+                                                   "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+    finally:
+        request_id_var.reset(token)
     return run
+
+
+# How long a worker that lost the database keeps trying to record that its run was interrupted (a restart of
+# PostgreSQL takes seconds). After that the run stays "running" until jobruns_mark_interrupted finds its process.
+RECORD_RETRY_SECONDS = 120
+
+
+def record_when_database_is_back(write: Callable[[], Any], *, what: str) -> bool:
+    """Run `write` (recording a failure); when the database is not answering, reconnect and try again for up to
+    RECORD_RETRY_SECONDS (a PostgreSQL restart takes seconds). False when it could not be recorded."""
+    from django.db import connection
+
+    deadline = time.monotonic() + RECORD_RETRY_SECONDS
+    while True:
+        try:
+            if not connection.in_atomic_block:
+                connection.close()  # drop the dead connection; the next query opens a new one
+            write()
+            return True
+        except Exception as exc:
+            if not database_unavailable(exc) or time.monotonic() > deadline:
+                logger.error("%s could not be recorded: %s", what, exc)
+                return False
+            time.sleep(2)
+
+
+def _save_when_database_is_back(run: JobRun) -> None:
+    record_when_database_is_back(
+        lambda: run.save(update_fields=["status", "finished_at", "message", "result"]),
+        what=f"job run {run.pk} (interrupted)")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def jobruns_mark_interrupted() -> int:
+    """Runs still "running" whose worker process on this machine no longer exists were interrupted (the process was
+    killed or crashed; its transaction was rolled back). Marks them so, which frees their key for a retry.
+    Called when a worker starts, every few minutes by core.jobrun_recover, and by `kehu_job recover`."""
+    host = socket.gethostname()
+    now = timezone.now()
+    marked = 0
+    for run in JobRun.objects.filter(status=JobRunStatus.RUNNING, worker__startswith=f"{host}:"):
+        pid_text = run.worker.rsplit(":", 1)[-1]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid() or _pid_alive(int(pid_text)):
+            continue
+        marked += JobRun.objects.filter(pk=run.pk, status=JobRunStatus.RUNNING).update(
+            status=JobRunStatus.INTERRUPTED, finished_at=now,
+            message=f"执行进程 {run.worker} 已不存在（被终止或崩溃），任务未完成，事务已回滚，可重试。")
+    if marked:
+        logger.warning("%d job run(s) marked interrupted", marked)
+    return marked
+
+
+def job_retry(run: JobRun, *, now: bool = False) -> JobRun | Any:
+    """Run an interrupted or failed run again with the same key and arguments: queued (default) or now."""
+    if run.status not in (JobRunStatus.INTERRUPTED, JobRunStatus.FAILED):
+        raise JobError(f"只能重试已中断或失败的任务（#{run.pk} 为“{run.get_status_display()}”）")
+    job = job_get(run.name)
+    kwargs = dict(run.args or {})
+    if now:
+        return job.run(key=run.idempotency_key, trigger=JobTrigger.CLI, **kwargs)
+    return job.enqueue(key=run.idempotency_key, **kwargs)
 
 
 def _close_stale_connections() -> None:

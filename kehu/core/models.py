@@ -13,6 +13,9 @@ class JobRunStatus(models.TextChoices):
     OK = "ok", _("成功")
     FAILED = "failed", _("失败")
     SKIPPED = "skipped", _("已跳过（重复）")
+    # The worker died (killed, crashed) or lost the database mid-run: the job's transaction was rolled back,
+    # nothing of it was applied, and the same key may run again.
+    INTERRUPTED = "interrupted", _("已中断（可重试）")
 
 
 class JobTrigger(models.TextChoices):

@@ -27,6 +27,7 @@ from kehu.policy.engine import (
 )
 from kehu.policy.engine.model import BENEFIT_FIELDS
 from kehu.policy.engine.model import AdminValue as PackAdminValue
+from kehu.policy.engine.sections import admin_values_needed as section_admin_values
 from kehu.policy.models import AdminValue, CurrentGrade, Direction, GradeAssignment, GradeOverride, PackActivation
 
 # ----- packs ------------------------------------------------------------------------------------------------------
@@ -131,6 +132,8 @@ def pack_admin_slots(pack: Pack) -> list[PackAdminValue]:
         if isinstance(visit.visits_per_year, PackAdminValue):
             found.setdefault(visit.visits_per_year.key, visit.visits_per_year)
     for value in pack.workflows.admin_values_needed():
+        found.setdefault(value.key, value)
+    for value in section_admin_values(pack):
         found.setdefault(value.key, value)
     return list(found.values())
 

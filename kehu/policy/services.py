@@ -19,6 +19,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from kehu.core.errors import ServiceError
+from kehu.core.jobs import record_when_database_is_back
+from kehu.core.logs import database_unavailable
 from kehu.core.permissions import require_perm
 from kehu.customers.models import ArchiveEvent, Customer
 from kehu.customers.selectors import customer_get_for_actor
@@ -133,7 +135,15 @@ def regrade(*, pack_name: str, period: str, actor=None, trigger: str = "manual")
         _finish(run, started, timings, status=RunStatus.FAILED, error=str(exc))
         raise ValidationError({"pack": str(exc)}) from None
     except Exception as exc:
-        _finish(run, started, timings, status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        if database_unavailable(exc):
+            # The transaction died with the connection (nothing was written); record that once the database is
+            # back instead of leaving the run "running" for ever. A regrade is idempotent: run it again.
+            error = f"中断：数据库连接断开，本次未写入任何结果，可重新执行。{type(exc).__name__}: {exc}"
+            record_when_database_is_back(
+                lambda: _finish(run, started, timings, status=RunStatus.FAILED, error=error),
+                what=f"regrade run {run.pk}")
+        else:
+            _finish(run, started, timings, status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
         raise
     _finish(run, started, timings, status=RunStatus.SUCCEEDED, totals=totals)
     return run

@@ -60,8 +60,9 @@ def _text(v) -> str:
     return str(v)
 
 
-def csv_stream(qs: QuerySet, columns: Iterable[Column], *, chunk_size: int = 2000) -> Iterator[str]:
-    """Lines of a UTF-8 (with BOM, so Excel opens it correctly) CSV, streamed from a server-side cursor."""
+def csv_stream(qs: QuerySet | Iterable, columns: Iterable[Column], *, chunk_size: int = 2000) -> Iterator[str]:
+    """Lines of a UTF-8 (with BOM, so Excel opens it correctly) CSV, streamed from a server-side cursor
+    (or from any iterable of rows)."""
     columns = tuple(columns)
 
     class _Echo:
@@ -70,7 +71,8 @@ def csv_stream(qs: QuerySet, columns: Iterable[Column], *, chunk_size: int = 200
 
     w = csv.writer(_Echo())
     yield "\ufeff" + w.writerow([c.label for c in columns])
-    for obj in qs.iterator(chunk_size=chunk_size):
+    rows = qs.iterator(chunk_size=chunk_size) if isinstance(qs, QuerySet) else qs
+    for obj in rows:
         yield w.writerow([_text(c.value(obj)) for c in columns])
 
 

@@ -1,8 +1,14 @@
 from django.urls import path
 
-from kehu.workflow import api
+from kehu.workflow import api, application_api
 
 urlpatterns = [
+    path("applications/", application_api.ApplicationListCreateApi.as_view(), name="api-applications"),
+    path("applications/<int:pk>/", application_api.ApplicationDetailApi.as_view(), name="api-application-detail"),
+    path("applications/milestones/<int:pk>/complete/", application_api.MilestoneCompleteApi.as_view(),
+         name="api-application-milestone-complete"),
+    path("applications/milestones/<int:pk>/extend/", application_api.MilestoneExtendApi.as_view(),
+         name="api-application-milestone-extend"),
     path("approvals/waiting/", api.InboxApi.as_view(), name="api-approvals-waiting"),
     path("approvals/submitted/", api.SubmittedApi.as_view(), name="api-approvals-submitted"),
     path("approvals/<int:pk>/", api.ApprovalDetailApi.as_view(), name="api-approval-detail"),

@@ -57,6 +57,9 @@ class WorkflowConfig(AppConfig):
         from kehu.workflow.services.expiry import qualification_renewal_check
 
         register_qualification_verified_hook(qualification_renewal_check)
+        from kehu.workflow.services.applications import register as register_applications
+
+        register_applications()
         for role, perms in ROLE_PERMISSIONS.items():
             register_role_permissions(role, perms)
         register_nav(NavItem("approvals", str(_("审批")), "workflow:inbox", order=60, badge=nav_badge))

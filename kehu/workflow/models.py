@@ -522,3 +522,14 @@ class LevelTransferRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer.name}：{self.from_unit} → {self.to_unit}"
+
+
+# ----- applications with deadlines (003 铁路大客户, 电力大客户) ------------------------------------------------------
+
+from kehu.workflow.application_models import (  # noqa: E402, F401  (kept in their own module, registered here)
+    Application,
+    ApplicationMilestone,
+    ApplicationStatus,
+    MilestoneOutcome,
+    MilestoneStatus,
+)

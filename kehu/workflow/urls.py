@@ -1,10 +1,13 @@
 from django.urls import path
 
-from kehu.workflow import views
+from kehu.workflow import application_views, views
 
 app_name = "workflow"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("applications/", application_views.application_list, name="application_list"),
+    path("applications/new/<str:pack>/<str:program>/", application_views.application_new, name="application_new"),
+    path("applications/<int:pk>/", application_views.application_detail, name="application_detail"),
     path("<int:pk>/", views.approval_detail, name="approval_detail"),
     path("<int:pk>/withdraw/", views.approval_withdraw, name="approval_withdraw"),
     path("<int:pk>/resubmit/", views.approval_resubmit, name="approval_resubmit"),

@@ -290,8 +290,11 @@ class _PackBuilder:
         self.keys(
             root,
             "策略包顶层",
-            required=("pack", "title", "company", "source_seed", "schemes"),
+            required=("pack", "title", "company", "source_seed"),
             optional=(
+                "schemes",
+                "figures",
+                "applications",
                 "schema_version",
                 "org",
                 "dimensions",
@@ -323,6 +326,7 @@ class _PackBuilder:
         adjustments = self.build_adjustments(root, schemes)
         workflows = self.build_workflows(root, roles, schemes)
         provisions = self.build_provisions(root)
+        figures, applications = self.build_sections(root, roles, workflows)
         self.check_admin_keys()
         if self.issues:
             return None
@@ -342,7 +346,21 @@ class _PackBuilder:
             workflows=workflows,
             provisions=tuple(provisions),
             org_units=tuple(org_units),
+            figures=MappingProxyType(figures),
+            applications=MappingProxyType(applications),
         )
+
+    def build_sections(self, root: LineDict, roles: dict[str, Role], workflows: Workflows) -> tuple[dict, dict]:
+        """The optional `figures` and `applications` sections (003 委建房, 铁路/电力大客户; engine/sections.py).
+        A pack needs at least one of schemes, figures or applications."""
+        from . import sections
+
+        if not any(key in root for key in ("schemes", "figures", "applications")):
+            self.error(root.line, "策略包须至少包含 schemes（分级方案）、figures（数值）或 applications（申请）之一")
+        figures = sections.build_figures(self, root)
+        applications = sections.build_applications(self, root, roles, workflows.approval_chains)
+        sections.check_validity_ends(self, root, applications)
+        return figures, applications
 
     def check_admin_keys(self) -> None:
         for key, (line, low, high) in self.admin_keys.items():

@@ -479,6 +479,8 @@ class Pack:
     workflows: Workflows
     provisions: tuple[Provision, ...]
     org_units: tuple[str, ...] = ()
+    figures: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)  # code -> sections.Figure
+    applications: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)  # code -> sections.ApplicationProgram
 
     def scheme(self, code: str) -> Scheme:
         try:

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from kehu.core.errors import ServiceError
@@ -59,11 +60,15 @@ def _get(actor, complaint_id: int, *, for_update: bool = True) -> Complaint:
     return complaint
 
 
+_CODE_ATTEMPTS = 10
+
+
 def _next_code(received: datetime) -> str:
     day = timezone.localtime(received).strftime("%Y%m%d")
     prefix = f"TS{day}-"
-    last = (Complaint.objects.filter(code__startswith=prefix).order_by("-code").values_list("code", flat=True)
-            .first())
+    # by length first: TS…-1000 sorts before TS…-999 as text
+    last = (Complaint.objects.filter(code__startswith=prefix).order_by(Length("code").desc(), "-code")
+            .values_list("code", flat=True).first())
     n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{n:03d}"
 
@@ -130,7 +135,18 @@ def complaint_register(
         deadline_days=spec.days, counting=spec.counting, deadline_article=spec.article,
     )
     _compute_due(complaint, received, spec.days)
-    complaint.save()
+    # The day's next number is read, then inserted: two registrations at once may draw the same one. The
+    # unique code refuses the second, which takes the next number (seen under load: 500s without this).
+    for attempt in range(_CODE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                complaint.save()
+            break
+        except IntegrityError:
+            if attempt == _CODE_ATTEMPTS - 1 or Complaint.objects.filter(code=complaint.code).first() is None:
+                raise
+            complaint.pk = None
+            complaint.code = _next_code(received)
     for upload in attachments or ():
         _attach(complaint, actor, upload)
     _log(complaint, actor, "registered",

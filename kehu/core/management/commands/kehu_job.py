@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import autodiscover_modules
 
-from kehu.core.jobs import REGISTRY, UnknownJob, job_get
+from kehu.core.jobs import REGISTRY, JobError, UnknownJob, job_get, job_retry, jobruns_mark_interrupted
 from kehu.core.models import JobRun, JobRunStatus, JobTrigger
 
 
@@ -15,6 +15,10 @@ class Command(BaseCommand):
         run.add_argument("--key", default="", help="idempotency key: a key that already ran is skipped")
         run.add_argument("--arg", action="append", default=[], metavar="NAME=VALUE", help="keyword argument")
         sub.add_parser("list", help="registered jobs and their last run")
+        sub.add_parser("recover", help="mark runs whose worker process died as interrupted")
+        retry = sub.add_parser("retry", help="run an interrupted or failed run again (same key and arguments)")
+        retry.add_argument("run_id", type=int)
+        retry.add_argument("--now", action="store_true", help="run in this process instead of queueing")
 
     def handle(self, *args, action: str, **options):
         autodiscover_modules("tasks")
@@ -25,6 +29,20 @@ class Command(BaseCommand):
                 when = f"{last.started_at:%Y-%m-%d %H:%M} {last.get_status_display()}" if last else "—"
                 kind = "定时" if job.periodic else "后台"
                 self.stdout.write(f"{name:<40} {kind}  {when}  {job.label}")
+            return
+        if action == "recover":
+            self.stdout.write(f"已标记为中断 / marked interrupted: {jobruns_mark_interrupted()}")
+            return
+        if action == "retry":
+            previous = JobRun.objects.filter(pk=options["run_id"]).first()
+            if previous is None:
+                raise CommandError(f"没有编号为 {options['run_id']} 的任务运行记录 / no such run")
+            try:
+                result = job_retry(previous, now=options["now"])
+            except (JobError, UnknownJob) as exc:
+                raise CommandError(str(exc)) from None
+            outcome = f"#{result.pk} {result.get_status_display()}" if options["now"] else "已排队 / queued"
+            self.stdout.write(f"{previous.name} [{previous.idempotency_key or '-'}] {outcome}")
             return
         try:
             job = job_get(options["name"])
