@@ -647,8 +647,10 @@ def _lock_referenced(customers: set[int], products: set[int], warehouses: set[in
                 continue
             ids = sorted(ids)
             if connection.vendor == "postgresql":
-                cur.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE id = ANY(%s) AND {condition}"  # noqa: S608
-                            f"{lock}) x", [ids])
+                # A join on the unnested ids, not `id = ANY(…)`: with thousands of ids PostgreSQL 15 may test the
+                # whole array against every row of a sequential scan (20,000 ids: 6 s).
+                cur.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} t JOIN unnest(%s::bigint[]) AS u(id) "  # noqa: S608
+                            f"ON t.id = u.id WHERE {condition}{lock} OF t) x", [ids])
                 if cur.fetchone()[0] != len(ids):
                     return False
             else:  # SQLite: the import holds the database's write lock; nothing can change under it
