@@ -387,7 +387,8 @@ class _Normaliser:
         day = self.dates.get(date_t) or self._date(date_t)
         # The common row — known codes, plain numbers, a good date — passes these tests and nothing else runs.
         if (cid.__class__ is int and pu.product_error is None and pu.unit_error is None and _PLAIN_QTY(qty_t)
-                and qty_t.strip("0.") and _PLAIN_AMOUNT(amt_t) and day[1] is None and 0 < len(ref) <= MAX_REF):
+                and qty_t.strip("0.") and _PLAIN_AMOUNT(amt_t) and day[1] is None and 0 < len(ref) <= MAX_REF
+                and "\ufffd" not in ref):
             if pu.same:
                 base = qty_t
             else:
@@ -443,8 +444,10 @@ class _Normaliser:
             out.append(RowError(line, L["picked_on"], date_t[:200], day[1]))
         if wh and wh not in self._warehouses:
             out.append(RowError(line, L["warehouse_code"], wh[:200], "库点不存在"))
-        if not ref or len(ref) > MAX_REF:
-            reason = "单据号为空" if not ref else f"单据号超过{MAX_REF}个字符"
+        if not ref or len(ref) > MAX_REF or "\ufffd" in ref:
+            # Bytes the file's encoding cannot read become U+FFFD: a 单据号 with one would be stored corrupted.
+            reason = ("单据号为空" if not ref else f"单据号超过{MAX_REF}个字符" if len(ref) > MAX_REF
+                      else "单据号含无法识别的字符（文件编码不是 UTF-8 或 GB18030？）")
             out.append(RowError(line, L["source_ref"], ref[:200], reason))
         return out
 

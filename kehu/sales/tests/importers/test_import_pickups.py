@@ -133,6 +133,16 @@ def test_gbk_encoded_csv_from_excel_is_read(catalogue, customers, write_csv):
     assert result.ok, result.errors
 
 
+def test_a_document_number_the_encoding_cannot_read_is_reported_and_nothing_is_loaded(catalogue, customers,
+                                                                                   write_csv):
+    path = write_csv([row("OK1"), row("BAD-X"), row("OK2")])
+    path.write_bytes(path.read_bytes().replace(b"BAD-X", b"BAD-\xff\xfe"))  # bytes neither UTF-8 nor a GB char
+    result = import_pickups(path)
+    assert not result.ok
+    assert reasons(result) == {(3, "单据号"): "单据号含无法识别的字符（文件编码不是 UTF-8 或 GB18030？）"}
+    assert Pickup.objects.count() == 0
+
+
 def test_columns_in_any_order_and_english_aliases(catalogue, customers, write_csv):
     header = ["source_ref", "amount", "picked_on", "quantity", "product_code", "customer_code"]
     path = write_csv([["E1", "100", "2024-01-02", "3", "PE-LLDP", "C001"]], header=header)
