@@ -133,7 +133,9 @@ class Stack:
         self.procs["gunicorn"] = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{self.args.port}",
              "-w", str(self.args.web_workers), "--threads", str(self.args.threads), "--timeout", "120",
-             "--graceful-timeout", "10", "--error-logfile", str(self.out / "gunicorn.log"),
+             # Idle connections are kept longer than a user's think time (3–9 s): gunicorn's default of 2 s closed
+             # them just as a client reused them (the connection resets of the first run).
+             "--keep-alive", "15", "--graceful-timeout", "10", "--error-logfile", str(self.out / "gunicorn.log"),
              "--pid", str(self.out / "gunicorn.pid")],
             cwd=ROOT, env=self.env, stdout=open(self.out / "app.log", "ab"), stderr=subprocess.STDOUT)  # noqa: SIM115
         self.wait_ready()
