@@ -34,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.benchlib import wipe  # noqa: E402
+
 MONTH = date(2026, 11, 1)
 WINDOW = (date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1))
 CHANNELS = ("直销客户",) * 1 + ("独家代理商",) * 3 + ("经销商",) * 6
@@ -83,13 +85,7 @@ def load_data(n_customers: int, n_groups: int) -> dict:
     t0 = time.perf_counter()
     rng = random.Random(11)
     with transaction.atomic():
-        Allocation.objects.all().delete()
-        ProductionPlan.objects.all().delete()
-        DemandPlanLine.objects.all().delete()
-        DemandPlan.objects.all().delete()
-        Pickup.objects.all().delete()
-        Customer.history.all().delete()
-        Customer.objects.all().delete()
+        wipe(Allocation, ProductionPlan, DemandPlanLine, DemandPlan, Pickup, Customer.history.model, Customer)
         products = []
         for g in range(n_groups):
             group, _ = ProductGroup.objects.get_or_create(code=f"BG{g:02d}", defaults={"name": f"基准产品组{g:02d}"})

@@ -36,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.benchlib import wipe  # noqa: E402
+
 PERIOD = "2025-11"
 PREVIOUS = "2025-10"
 FORMS = ("sd_tracking_detail", "sd_tracking_summary", "sd_grade_table", "sd_churn_statistics", "sd_plan_completion")
@@ -113,17 +115,11 @@ def load_data(n_customers: int, n_pickups: int) -> dict:
     rng = random.Random(12)
     with transaction.atomic():
         from kehu.customers.models import ArchiveEvent
-        from kehu.policy.models import CurrentGrade, GradeAssignment, RegradeRun
+        from kehu.policy.models import GradeAssignment, RegradeRun
         from kehu.reports.models import ReportSubmission
 
-        ReportSubmission.objects.all().delete()
-        Pickup.objects.all().delete()
-        GradeAssignment.objects.all().delete()
-        CurrentGrade.objects.all().delete()
-        RegradeRun.objects.all().delete()
-        ArchiveEvent.objects.all().delete()
-        Customer.history.all().delete()
-        Customer.objects.all().delete()
+        # CurrentGrade is a VIEW over GradeAssignment: emptying the history empties it
+        wipe(ReportSubmission, Pickup, GradeAssignment, RegradeRun, ArchiveEvent, Customer.history.model, Customer)
         stations = _org()
         groups = {}
         for code, name, unit, _share in GROUPS:
