@@ -65,8 +65,9 @@ class _KehuUser(HttpUser):
         """Log in through the login page, as a browser does; the API is then used with the same session (and its
         CSRF token, as the application's own pages send it)."""
         for _attempt in range(10):  # a person whose login failed (a lost connection) tries again
-            page = self.client.get("/login/", name="login page")
-            token = CSRF_RE.search(page.text) if page.status_code == 200 else None
+            with self.client.get("/login/", name="login page", catch_response=True) as page:
+                # through _expected, so a lost login page is in the ledger with its time like any other error
+                token = CSRF_RE.search(page.text) if _expected(page, (200,), name="login page") == "ok" else None
             if token is None:  # the page did not come (database restarting): wait and reload it
                 time.sleep(2)
                 continue
