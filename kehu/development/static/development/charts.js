@@ -1,24 +1,7 @@
 // Development charts (plan against admitted, pickup trend) with ECharts served from static/vendor/echarts.
-// Loads ECharts once from data-echarts-src; when it is missing the tables on the page still show the figures.
+// ECharts comes through window.kehuEnsureEcharts (static/kehu/js/kehu.js), loaded once a page; when it is missing the tables on the page still show the figures.
 (function () {
   "use strict";
-  var loading = null;
-
-  function ensureEcharts(src) {
-    if (window.echarts) { return Promise.resolve(window.echarts); }
-    if (!src) { return Promise.reject(new Error("echarts not available")); }
-    if (!loading) {
-      loading = new Promise(function (resolve, reject) {
-        var s = document.createElement("script");
-        s.src = src;
-        s.onload = function () { resolve(window.echarts); };
-        s.onerror = reject;
-        document.head.appendChild(s);
-      });
-    }
-    return loading;
-  }
-
   function bars(el, data) {
     return {
       tooltip: { trigger: "axis" },
@@ -55,7 +38,7 @@
     try { data = JSON.parse(el.getAttribute("data-chart")); } catch (e) { el.classList.add("d-none"); return; }
     var kind = el.getAttribute("data-dev-chart");
     if (kind === "bars" && !data.labels.length) { el.classList.add("d-none"); return; }
-    ensureEcharts(el.getAttribute("data-echarts-src")).then(function (echarts) {
+    window.kehuEnsureEcharts(el.getAttribute("data-echarts-src")).then(function (echarts) {
       var chart = echarts.init(el);
       chart.setOption(kind === "bars" ? bars(el, data) : trend(el, data));
       el.setAttribute("data-chart-ready", "1");
@@ -63,5 +46,5 @@
     }).catch(function () { el.classList.add("d-none"); });
   }
 
-  document.querySelectorAll("[data-dev-chart]").forEach(render);
+  window.kehuWhenReady(function () { document.querySelectorAll("[data-dev-chart]").forEach(render); });
 })();
