@@ -276,7 +276,9 @@ LOGGING = {
     },
 }
 # Outermost, so the request id is set before anything logs and the duration covers the whole stack.
-MIDDLEWARE = ["kehu.core.logs.RequestLogMiddleware", *MIDDLEWARE]
+MIDDLEWARE = ["kehu.core.logs.RequestLogMiddleware", "kehu.core.dbwait.DatabaseWaitMiddleware", *MIDDLEWARE]
+# How long a request waits for a database that is restarting before it is answered 503 (kehu/core/dbwait.py).
+KEHU_DB_WAIT_SECONDS = float(os.environ.get("KEHU_DB_WAIT_SECONDS", "8"))
 # A connection kept between requests is checked before reuse: after a database restart the next request
 # reconnects instead of failing on the dead connection.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("KEHU_DB_CONN_HEALTH_CHECKS", True)
