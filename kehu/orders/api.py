@@ -149,6 +149,17 @@ class DeliverSerializer(serializers.Serializer):
     delivered_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
+class CeilingSerializer(serializers.Serializer):
+    """003 第6条 1.: the A-rated customer's ceiling (sales within the payment term) and how it was computed."""
+
+    ceiling = serializers.DecimalField(max_digits=18, decimal_places=2)
+    term = serializers.CharField()
+    window_start = serializers.DateField(allow_null=True)
+    window_end = serializers.DateField(allow_null=True)
+    explanation = serializers.CharField()
+    article = serializers.CharField()
+
+
 class CreditOutSerializer(serializers.Serializer):
     customer = serializers.IntegerField(source="customer.pk")
     credit_rating = serializers.CharField(source="facts.credit_rating", allow_null=True)
@@ -162,6 +173,17 @@ class CreditOutSerializer(serializers.Serializer):
     payment_terms = serializers.SerializerMethodField()
     clauses = serializers.SerializerMethodField()
     terms_error = serializers.CharField(allow_blank=True)
+    limit_ceiling = serializers.SerializerMethodField()
+
+    @extend_schema_field(CeilingSerializer(allow_null=True))
+    def get_limit_ceiling(self, obj):
+        c = obj.ceiling
+        if c is None:
+            return None
+        return {"ceiling": f"{c.ceiling:.2f}", "term": c.term_name,
+                "window_start": c.window[0].isoformat() if c.window else None,
+                "window_end": c.window[1].isoformat() if c.window else None,
+                "explanation": c.explanation, "article": obj.ceiling_article}
 
     def get_payment_terms(self, obj) -> str | None:
         return obj.terms.payment_term.name if obj.terms else None

@@ -65,6 +65,10 @@ class OrdersConfig(AppConfig):
         register_nav(NavItem("orders", _("订单"), "orders:order_list", order=45, permission="orders.view_order"))
         register_nav(NavItem("allocation", _("资源分配"), "orders:allocation_list", order=47,
                              permission="orders.view_allocation"))
+        from kehu.customers.tabs import ArchiveTab, register_archive_tab
+
+        register_archive_tab(ArchiveTab("orders", _("订单与信用"), "orders:customer_orders_tab", 70,
+                                        permission="orders.view_order"))
         from kehu.orders.panels import inquiries_panel
 
         register_panel(Panel("inquiries-overdue", 25, inquiries_panel))

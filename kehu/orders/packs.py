@@ -66,7 +66,8 @@ def order_packs() -> OrderPacks:
         rules = pack.orders
         if rules is not None and rules.payment_terms and grading is None:
             grading = pack
-        if rules is not None and (rules.no_credit or rules.over_limit_general_manager_percent) and credit is None:
+        if (rules is not None and (rules.no_credit or rules.over_limit_general_manager_percent or rules.credit_ceiling)
+                and credit is None):
             credit = pack
         provision = next((p for p in pack.provisions if p.code == "prepayment"), None)
         if provision is not None:

@@ -9,10 +9,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from kehu.core.errors import ScopeError
+from kehu.core.errors import ScopeError, ServiceError
 from kehu.customers.models import Customer
 from kehu.customers.selectors import customer_get_for_actor, customer_queryset_for_actor
 from kehu.orders.models import (
@@ -26,8 +26,10 @@ from kehu.orders.models import (
 )
 from kehu.orders.packs import CustomerFacts, CustomerTerms, OrderPacks, customer_terms, order_packs
 from kehu.org.models import User
+from kehu.policy.engine.orders import CreditCeilingFacts, CreditCeilingResult
 from kehu.policy.models import CurrentGrade, GradeAssignment
-from kehu.sales.selectors import late_payment_counts, outstanding_balances
+from kehu.sales.models import QuantityUnit
+from kehu.sales.selectors import late_payment_counts, outstanding_balances, pickup_totals
 
 ZERO = Decimal("0")
 
@@ -110,6 +112,37 @@ def terms_for_customer(*, customer: Customer, packs: OrderPacks | None = None,
     return customer_terms(packs, facts)
 
 
+class CeilingUnknown(ServiceError):
+    code = "credit_ceiling_unknown"
+
+
+def credit_limit_ceiling(*, packs: OrderPacks, facts: CustomerFacts, limit: Decimal,
+                         as_of: date | None = None) -> CreditCeilingResult | None:
+    """003 第6条 1.: the most an A-rated customer's limit may be (its sales within the contract's payment term),
+    evaluated by the engine for `limit`; None when the customer's rating has no ceiling. The term is the one the
+    customer's orders are written with (the class's, after any step-down); the sales are the sales app's pickups
+    over the engine's window. One query (the pickups). Raises CeilingUnknown when the customer has no class, so no
+    term to count the sales over."""
+    rules = packs.credit_rules
+    rule = rules.credit_ceiling if rules is not None else None
+    if rule is None or not rule.applies_to(facts.credit_rating):
+        return None
+    as_of = as_of or timezone.localdate()
+    try:
+        term = customer_terms(packs, facts).payment_term
+    except ServiceError as exc:
+        raise CeilingUnknown(
+            f"{facts.credit_rating}级客户的授信额度不超过合同所订立账期内的销售额（{packs.credit.name} "
+            f"{rule.citation.article}），但无法确定该客户的账期：{exc.message}", field="new_limit") from None
+    window = rule.window(term, as_of)
+    sales = ZERO
+    if window is not None:
+        sales = pickup_totals(window[0], window[1], unit=QuantityUnit.YUAN,
+                              customer_ids=[facts.customer_id]).get(facts.customer_id, ZERO)
+    return rule.evaluate(CreditCeilingFacts(rating=facts.credit_rating, limit=limit, term=term, as_of=as_of,
+                                            sales=sales))
+
+
 @dataclass(frozen=True)
 class CreditView:
     customer: Customer
@@ -119,12 +152,13 @@ class CreditView:
     profile: CreditProfile | None
     exposure: Decimal
     available: Decimal
+    ceiling: CreditCeilingResult | None = None  # 第6条 1. for A-rated customers
+    ceiling_error: str = ""
+    ceiling_article: str = ""
 
 
 def credit_view(*, actor: User, customer_id: int) -> CreditView:
     """One customer's credit page: rating, limit, outstanding, late payments this quarter, terms with articles."""
-    from kehu.core.errors import ServiceError
-
     customer = customer_get_for_actor(actor=actor, pk=customer_id)
     packs = order_packs()
     facts = customer_facts(customer_ids=[customer.pk], packs=packs)[customer.pk]
@@ -134,9 +168,17 @@ def credit_view(*, actor: User, customer_id: int) -> CreditView:
     except ServiceError as exc:
         error = exc.message
     exposure = facts.outstanding + facts.open_orders
+    ceiling, ceiling_error, ceiling_article = None, "", ""
+    try:
+        ceiling = credit_limit_ceiling(packs=packs, facts=facts, limit=facts.credit_limit)
+    except CeilingUnknown as exc:
+        ceiling_error = exc.message
+    if ceiling is not None:
+        ceiling_article = f"{packs.credit.name} {ceiling.citation.article}"
     return CreditView(customer=customer, facts=facts, terms=terms, terms_error=error,
                       profile=CreditProfile.objects.filter(customer=customer).first(), exposure=exposure,
-                      available=facts.credit_limit - exposure)
+                      available=facts.credit_limit - exposure, ceiling=ceiling, ceiling_error=ceiling_error,
+                      ceiling_article=ceiling_article)
 
 
 def credit_profile_list(*, actor: User) -> QuerySet[CreditProfile]:
@@ -284,3 +326,57 @@ def allocation_for_review(*, actor: User, start: date, end: date, product_group=
         "allocation__product_group__code", "allocation__month", "channel", "demand", "quantity", "computed",
         "adjusted")
     return [ReviewRow(*row) for row in rows]
+
+
+# ----------------------------------------------------------------------------------------------------- archive tab
+
+ARCHIVE_TAB_RECENT_ORDERS = 10
+ARCHIVE_TAB_OPEN_ORDERS_SHOWN = 50
+# Orders the customer still waits for: not yet delivered, closed or cancelled (their promised date still matters).
+UNDELIVERED_STATUSES = (OrderStatus.DRAFT, OrderStatus.CONFIRMED, OrderStatus.RELEASED)
+
+
+@dataclass(frozen=True)
+class CustomerOrdersTab:
+    customer: Customer
+    facts: CustomerFacts | None  # None when the viewer may not see credit or no pack governs orders
+    terms: CustomerTerms | None
+    notice: str  # why there is no credit profile or no terms (no pack, no grade)
+    open_orders: list[Order]
+    recent_orders: list[Order]
+
+    @property
+    def terms_clause(self):
+        """The clause behind the payment terms shown (the step-down when the terms were lowered)."""
+        if self.terms is None:
+            return None
+        return self.terms.clause("terms_down") or self.terms.clause("terms_grade")
+
+
+def customer_orders_tab(*, actor: User, customer_id: int,
+                        recent: int = ARCHIVE_TAB_RECENT_ORDERS) -> CustomerOrdersTab:
+    """The archive's 订单与信用 tab: the credit profile (rating, limit, terms, outstanding, late payments this
+    quarter), the orders not yet delivered with their state and promised date, and the last `recent` orders.
+    Scope first (ScopeError → 404 for a customer the actor may not see), then the permission (ForbiddenError).
+    A fixed number of queries whatever the number of orders (pinned in a test)."""
+    from kehu.core.permissions import require_perm
+
+    customer = customer_get_for_actor(actor=actor, pk=customer_id)
+    require_perm(actor, "orders.view_order", "您没有查看订单的权限。")
+    facts = terms = None
+    notice = ""
+    if actor.has_perm("orders.view_creditprofile"):
+        try:
+            packs = order_packs()
+            facts = customer_facts(customer_ids=[customer.pk], packs=packs)[customer.pk]
+            terms = customer_terms(packs, facts)
+        except ServiceError as exc:
+            notice = exc.message
+    orders = Order.objects.filter(customer=customer).only(
+        "pk", "number", "status", "order_date", "promised_on", "total_amount", "payment_terms_name", "grade",
+        "is_rush", "created_at", "customer_id")
+    open_orders = list(orders.filter(status__in=UNDELIVERED_STATUSES)
+                       .order_by(F("promised_on").asc(nulls_last=True), "id")[:ARCHIVE_TAB_OPEN_ORDERS_SHOWN])
+    recent_orders = list(orders.order_by("-created_at", "-id")[:recent])
+    return CustomerOrdersTab(customer=customer, facts=facts, terms=terms, notice=notice, open_orders=open_orders,
+                             recent_orders=recent_orders)

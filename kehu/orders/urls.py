@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from kehu.orders import views, views_allocation
+from kehu.orders import views, views_allocation, views_archive
 
 app_name = "orders"
 
@@ -12,6 +12,7 @@ urlpatterns = [
             name="order_action"),
     path("queue/", views.order_queue_view, name="order_queue"),
     re_path(r"^queue/export\.(?P<fmt>csv|xlsx)$", views.order_queue_export_view, name="order_queue_export"),
+    path("customers/<int:pk>/", views_archive.customer_orders_tab_view, name="customer_orders_tab"),
     path("credit/", views.credit_list_view, name="credit_list"),
     path("credit/<int:pk>/", views.credit_detail_view, name="credit_detail"),
     path("prices/", views.price_list_view, name="price_list"),

@@ -52,15 +52,18 @@ def _group_id(product_group) -> int | None:
 
 def pickup_totals(
     period_start: date, period_end: date, product_group: ProductGroup | int | str | None = None,
-    unit: str = QuantityUnit.TON,
+    unit: str = QuantityUnit.TON, customer_ids=None,
 ) -> dict[int, Decimal]:
     """{customer_id: total} over pickups with period_start <= picked_on <= period_end (both inclusive).
+    `customer_ids` limits it to those customers (one customer's figure uses the (customer, picked_on) index).
 
     unit="t" (or any quantity unit) sums the quantity converted into that base unit, over products measured
     in that unit; unit="元" sums the amount. `product_group` is a ProductGroup, its pk or its code.
     One GROUP BY query (plus one to resolve a group code).
     """
     qs = Pickup.objects.filter(picked_on__gte=period_start, picked_on__lte=period_end)
+    if customer_ids is not None:
+        qs = qs.filter(customer_id__in=customer_ids)
     group_id = _group_id(product_group)
     if group_id is not None:
         qs = qs.filter(product_group_id=group_id)

@@ -49,6 +49,21 @@ def _credit_pack():
 # ----------------------------------------------------------------------------------------------------- changes
 
 
+def credit_limit_above_ceiling(*, packs, facts, limit: Decimal) -> str:
+    """The refusal when `limit` is above the customer's ceiling (003 第6条 1.: an A-rated customer's limit may not
+    exceed its sales within the contract's payment term), or "" when it is within it or the rating has none."""
+    from kehu.orders.selectors import CeilingUnknown, credit_limit_ceiling
+
+    try:
+        ceiling = credit_limit_ceiling(packs=packs, facts=facts, limit=limit)
+    except CeilingUnknown as exc:
+        return exc.message if limit > 0 else ""
+    if ceiling is None or ceiling.allowed:
+        return ""
+    return (f"授信额度 {limit:,.2f} 元超过上限 {ceiling.ceiling:,.2f} 元：{ceiling.explanation}"
+            f"（{packs.credit.name} {ceiling.citation.article}）。")
+
+
 @transaction.atomic
 def credit_change_request(*, actor: User, customer_id: int, kind: str, reason: str, new_rating: str = "",
                           new_limit=None) -> CreditChangeRequest:
@@ -80,11 +95,16 @@ def credit_change_request(*, actor: User, customer_id: int, kind: str, reason: s
             else:
                 from kehu.orders.selectors import customer_facts
 
-                rating = customer_facts(customer_ids=[customer.pk], packs=packs)[customer.pk].credit_rating
+                facts = customer_facts(customer_ids=[customer.pk], packs=packs)[customer.pk]
+                rating = facts.credit_rating
                 if rules.no_credit and rating in rules.no_credit.grades and limit > 0:
                     c = rules.no_credit.citation
                     errors["new_limit"] = (f"信用等级为 {rating} 的客户不给予任何信用交易（{credit_pack.name} "
                                            f"{c.article}），授信额度只能为 0。")
+                else:
+                    refusal = credit_limit_above_ceiling(packs=packs, facts=facts, limit=limit)
+                    if refusal:
+                        errors["new_limit"] = refusal
     if errors:
         raise ValidationError(errors)
     request = CreditChangeRequest.objects.create(
@@ -115,6 +135,15 @@ def on_credit_change_event(approval: Approval, event: str, actor: User | None) -
         if rules and rules.no_credit and request.new_rating in rules.no_credit.grades and profile.credit_limit:
             profile.credit_limit = Decimal("0")  # 第6条 4.: D gets no credit at all
     else:
+        # 第6条 1. again at the committee's decision: the rating or the sales within the term may have changed since
+        # finance proposed the limit. Refusing rolls the decision back (nothing saved); the committee rejects it.
+        from kehu.orders.selectors import customer_facts
+
+        packs = order_packs()
+        facts = customer_facts(customer_ids=[profile.customer_id], packs=packs)[profile.customer_id]
+        refusal = credit_limit_above_ceiling(packs=packs, facts=facts, limit=request.new_limit)
+        if refusal:
+            raise ValidationError({"decision": f"不能同意：{refusal}请驳回，由财务部重新提出。"})
         old, new = f"{profile.credit_limit:,.2f}", f"{request.new_limit:,.2f}"
         profile.credit_limit = request.new_limit
         kind = CreditEventKind.LIMIT

@@ -12,6 +12,7 @@ benefits (discount caps, lead times, rush orders) it already declares:
       no_credit_grades: {grades: [D], article: 第6条}
       order_review: {skip_below_amount: {admin_set: …}, article: …}
       over_limit: {general_manager_above_percent: {admin_set: …}, article: 第7条}
+      credit_limit_ceiling: {grades: [A], basis: sales_within_payment_term, article: 第6条 1.}
 
 Pure Python like the rest of the engine: the loader calls `build_orders` with its builder, which collects every
 problem with its line.
@@ -19,7 +20,9 @@ problem with its line.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -44,6 +47,18 @@ class PaymentTerm:
         return not self.prepayment
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day `months` calendar months on (or back), clamped to the month's last day (1-31 + 1 month = 2-28)."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def term_due_on(term: PaymentTerm, delivered_on: date) -> date:
+    """When goods delivered on `delivered_on` must be paid (交货日3个月内 → the same day three months on)."""
+    return add_months(delivered_on, term.due_months) + timedelta(days=term.due_days)
+
+
 @dataclass(frozen=True, slots=True)
 class GradeRule:
     grades: tuple[str, ...]
@@ -56,6 +71,73 @@ class ThresholdRule:
 
     value: Bound
     citation: Citation
+
+
+# ----- 授信额度上限 (003 客户信用管理制度 第6条 1.) ----------------------------------------------------------------
+
+# Registry of how a ceiling is computed. sales_within_payment_term: 授信额度不超过合同所订立账期内的销售额 — the
+# amount of the goods taken (pickups) whose payment term still runs on the day, i.e. picked up from the earliest day
+# whose due date is not before it, through the day itself. A customer that pays every invoice on its due date owes
+# at most exactly that. No deferred term (现款现货 due 0 days, 款到发货): no 账期, the ceiling is 0.
+CREDIT_CEILING_BASES = ("sales_within_payment_term",)
+
+
+@dataclass(frozen=True, slots=True)
+class CreditCeilingFacts:
+    """What the ceiling depends on; the Django side fetches `sales` over the rule's `window(term, as_of)`."""
+
+    rating: str | None
+    limit: Decimal
+    term: PaymentTerm | None  # the customer's contract payment term (the class's, after any step-down)
+    as_of: date
+    sales: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CreditCeilingResult:
+    allowed: bool
+    ceiling: Decimal
+    window: tuple[date, date] | None  # (first, last) pickup day counted, both inclusive; None: no 账期
+    term_name: str
+    sales: Decimal
+    explanation: str  # how the ceiling was computed, with the figure
+    citation: Citation
+
+
+@dataclass(frozen=True, slots=True)
+class CreditCeilingRule:
+    """The grades whose credit limit may not exceed a computed figure, and how it is computed (`basis`)."""
+
+    grades: tuple[str, ...]
+    basis: str
+    citation: Citation
+
+    def applies_to(self, rating: str | None) -> bool:
+        return rating is not None and rating in self.grades
+
+    def window(self, term: PaymentTerm | None, as_of: date) -> tuple[date, date] | None:
+        """The pickup days whose payment is not yet due on `as_of` (both ends inclusive); None without a 账期."""
+        if term is None or term.prepayment or (term.due_months == 0 and term.due_days == 0):
+            return None
+        target = as_of - timedelta(days=term.due_days)
+        start = add_months(target, -term.due_months)
+        if term_due_on(term, start) < as_of:  # clamped at a month's end (5-31 − 3 months = 2-28, due 5-28)
+            start += timedelta(days=1)
+        return start, as_of
+
+    def evaluate(self, facts: CreditCeilingFacts) -> CreditCeilingResult:
+        window = self.window(facts.term, facts.as_of)
+        term_name = facts.term.name if facts.term is not None else "—"
+        sales = facts.sales if window is not None else Decimal(0)
+        if window is None:
+            explanation = (f"{facts.rating}级客户的授信额度不超过合同所订立账期内的销售额；付款方式“{term_name}”"
+                           f"没有账期，账期内销售额为 0，上限 0.00 元")
+        else:
+            explanation = (f"{facts.rating}级客户的授信额度不超过合同所订立账期内的销售额：账期“{term_name}”，"
+                           f"{window[0]:%Y-%m-%d} 至 {window[1]:%Y-%m-%d} 提货金额 {sales:,.2f} 元，"
+                           f"上限 {sales:,.2f} 元")
+        return CreditCeilingResult(allowed=facts.limit <= sales, ceiling=sales, window=window, term_name=term_name,
+                                   sales=sales, explanation=explanation, citation=self.citation)
 
 
 ALLOCATION_RULES = ("guarantee", "priority")
@@ -90,6 +172,7 @@ class OrderRules:
     review_skip_below_amount: ThresholdRule | None = None
     over_limit_general_manager_percent: ThresholdRule | None = None
     allocation: AllocationRules | None = None
+    credit_ceiling: CreditCeilingRule | None = None
 
     def term_for_grade(self, grade: str | None) -> PaymentTerm | None:
         return next((t for t in self.payment_terms if t.grade == grade), None)
@@ -111,7 +194,7 @@ class OrderRules:
 
 
 ORDER_KEYS = ("scheme", "payment_terms", "strict_review_grades", "no_credit_grades", "order_review", "over_limit",
-              "allocation", "note")
+              "allocation", "credit_limit_ceiling", "note")
 _CITATION = ("article", "quote", "note")
 
 
@@ -126,7 +209,8 @@ def build_orders(builder: Any, root: Any, schemes: dict[str, Scheme], dimensions
     before = len(builder.issues)
     builder.keys(section, where, optional=ORDER_KEYS)
     scheme_code = builder.text(section, "scheme", where)
-    needs_scheme = [k for k in ("payment_terms", "strict_review_grades", "no_credit_grades") if k in section]
+    needs_scheme = [k for k in ("payment_terms", "strict_review_grades", "no_credit_grades", "credit_limit_ceiling")
+                    if k in section]
     if needs_scheme and not scheme_code:
         builder.error(section.line, f"{where}：{needs_scheme[0]} 按等级规定，须用 scheme 写明分级方案")
     scheme = schemes.get(scheme_code) if scheme_code else None
@@ -157,14 +241,14 @@ def build_orders(builder: Any, root: Any, schemes: dict[str, Scheme], dimensions
         if grade and code and name and citation:
             terms.append(PaymentTerm(grade, code, name, citation, months, days, prepayment))
 
-    def grade_rule(key: str) -> GradeRule | None:
+    def grade_rule(key: str, extra: tuple[str, ...] = ()) -> GradeRule | None:
         if key not in section:
             return None
         sub = f"{where}.{key}"
         m = builder.mapping(section[key], section.line_of(key), sub)
         if m is None:
             return None
-        builder.keys(m, sub, required=("grades", "article"), optional=("quote", "note"))
+        builder.keys(m, sub, required=("grades", "article", *extra), optional=("quote", "note"))
         listed = []
         for line, value in builder.items(m, "grades", sub, required=True):
             if not isinstance(value, str):
@@ -199,11 +283,18 @@ def build_orders(builder: Any, root: Any, schemes: dict[str, Scheme], dimensions
     review = threshold("order_review", "skip_below_amount", "免于技术评审的合同额上限（元）")
     over = threshold("over_limit", "general_manager_above_percent", "超出授信额度须总经理审批的比例（%）")
     allocation = build_allocation(builder, section, dimensions)
+    ceiling = None
+    ceiling_grades = grade_rule("credit_limit_ceiling", extra=("basis",))
+    if isinstance(section.get("credit_limit_ceiling"), dict):
+        basis = builder.choice(section["credit_limit_ceiling"], "basis", f"{where}.credit_limit_ceiling",
+                               CREDIT_CEILING_BASES, "额度上限计算依据")
+        if basis is not None and ceiling_grades is not None:
+            ceiling = CreditCeilingRule(ceiling_grades.grades, basis, ceiling_grades.citation)
     if len(builder.issues) != before:
         return None
     return OrderRules(scheme=scheme_code, payment_terms=tuple(terms), strict_review=strict, no_credit=no_credit,
                       review_skip_below_amount=review, over_limit_general_manager_percent=over,
-                      allocation=allocation)
+                      allocation=allocation, credit_ceiling=ceiling)
 
 
 def build_allocation(builder: Any, section: Any, dimensions: dict) -> AllocationRules | None:
