@@ -278,7 +278,9 @@ LOGGING = {
 # Outermost, so the request id is set before anything logs and the duration covers the whole stack.
 MIDDLEWARE = ["kehu.core.logs.RequestLogMiddleware", "kehu.core.dbwait.DatabaseWaitMiddleware", *MIDDLEWARE]
 # How long a request waits for a database that is restarting before it is answered 503 (kehu/core/dbwait.py).
-KEHU_DB_WAIT_SECONDS = float(os.environ.get("KEHU_DB_WAIT_SECONDS", "8"))
+# Under pytest the wait is off unless a test turns it on: it opens a connection for every request, and most of the
+# suite's requests run in tests that are not allowed to touch the database (kehu/core/tests/test_dbwait.py turns it on).
+KEHU_DB_WAIT_SECONDS = float(os.environ.get("KEHU_DB_WAIT_SECONDS", "0" if TESTING else "8"))
 # A connection kept between requests is checked before reuse: after a database restart the next request
 # reconnects instead of failing on the dead connection.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("KEHU_DB_CONN_HEALTH_CHECKS", True)
