@@ -132,8 +132,12 @@ def input_queries(*, month: date, group_ids: list[int], window_months: int) -> d
     week = ("(picked_on - %s::date) / 7" if connection.vendor == "postgresql"
             else "CAST((julianday(picked_on) - julianday(%s)) / 7 AS INTEGER)")
     weeks = (end - start).days // 7 + 1
-    week_sums = ", ".join(f"SUM(CASE WHEN wk = {k} THEN base_quantity ELSE 0 END) AS w{k}" for k in range(weeks))
-    squares = " + ".join(f"w{k} * w{k}" for k in range(weeks))
+    # The weekly sums only measure evenness (a ranking measure kept to 4 places): double precision, each row added
+    # to its own week only (FILTER). Fourteen NUMERIC sums per customer and group made the aggregate's state too
+    # big for memory (it spilled in 21 batches) and added 13 zeros per pickup. The total stays exact (NUMERIC).
+    real = "double precision" if connection.vendor == "postgresql" else "REAL"
+    week_sums = ", ".join(f"SUM(q) FILTER (WHERE wk = {k}) AS w{k}" for k in range(weeks))
+    squares = " + ".join(f"COALESCE(w{k} * w{k}, 0)" for k in range(weeks))
     # Table names are the models' own; every value is a parameter.
     return {
         "demand": (
@@ -151,12 +155,14 @@ def input_queries(*, month: date, group_ids: list[int], window_months: int) -> d
         "plans": (
             f"SELECT customer_id, COUNT(*) AS n, SUM(CASE WHEN is_late THEN 0 ELSE 1 END) AS on_time "  # noqa: S608
             f"FROM {plan_t} WHERE month >= %s AND month < %s GROUP BY customer_id", [start, month]),
-        # Σ week and Σ week² in one pass: a conditional sum per week of the window (13 or 14 for a quarter), so
-        # the pickups are grouped once per customer and group instead of once per week and again.
+        # Σ week and Σ week² in one pass: a filtered sum per week of the window (13 or 14 for a quarter), so the
+        # pickups are grouped once per customer and group instead of once per week and again.
         "weekly": (
-            f"SELECT group_id, customer_id, total, {squares} AS squares FROM ("  # noqa: S608
-            f"SELECT product_group_id AS group_id, customer_id, SUM(base_quantity) AS total, {week_sums} "
-            f"FROM (SELECT product_group_id, customer_id, base_quantity, {week} AS wk FROM {pickup_t} "
+            f"SELECT group_id, customer_id, total, total_real, {squares} AS squares FROM ("  # noqa: S608
+            f"SELECT product_group_id AS group_id, customer_id, SUM(base_quantity) AS total, "
+            f"SUM(q) AS total_real, {week_sums} "
+            f"FROM (SELECT product_group_id, customer_id, base_quantity, CAST(base_quantity AS {real}) AS q, "
+            f"{week} AS wk FROM {pickup_t} "
             f"WHERE picked_on >= %s AND picked_on <= %s AND product_group_id IN ({groups})) x "
             f"GROUP BY product_group_id, customer_id) a",
             [start, start, end, *group_ids]),
@@ -196,76 +202,79 @@ def allocation_insert_sql(*, month: date, plans: list[tuple[int, int, Decimal]],
     channel_param = rules.dimension if pg else f'$."{rules.dimension}"'
     statuses = sorted(TRADING_STATUSES)
     status_marks = ", ".join(["%s"] * len(statuses))
-    tier_case = " ".join(f"WHEN {channel} = %s THEN {i}" for i, _ in enumerate(rules.tiers, start=1))
-    tier_params: list = []
-    for tier in rules.tiers:
-        tier_params += [channel_param, tier.value]
+    tier_case = " ".join(f"WHEN x.channel = %s THEN {i}" for i, _ in enumerate(rules.tiers, start=1))
+    fence = "OFFSET 0" if pg else "LIMIT -1 OFFSET 0"
+    # Class, order of allocation and trading status once per customer (OFFSET 0 keeps the planner from repeating
+    # the JSON lookup in every comparison of every customer's lines).
+    ctes.append(
+        f"cust AS (SELECT x.id, x.channel, CASE WHEN x.status NOT IN ({status_marks}) THEN 99 {tier_case} "  # noqa: S608 - names are module constants, values parameters
+        f"ELSE 99 END AS tier, CASE WHEN x.status NOT IN ({status_marks}) THEN '{RULE_NOT_TRADING}' END AS blocked "
+        f"FROM (SELECT c.id, c.status, COALESCE({channel}, '') AS channel FROM {Customer._meta.db_table} c "
+        f"{fence}) x {fence})")
+    params += [*statuses, *(tier.value for tier in rules.tiers), *statuses, channel_param]
     # The measures only rank customers and are stored to 4 places: double precision, not NUMERIC (PostgreSQL's
     # NUMERIC square roots and divisions cost seconds over 300,000 rows). Quantities stay NUMERIC.
     real = "double precision" if pg else "REAL"
-    total, squares, planned = (f"CAST(w.total AS {real})", f"CAST(w.squares AS {real})",
-                               f"CAST(pl.planned AS {real})")
+    total, squares, planned = "w.total_real", "w.squares", f"CAST(pl.planned AS {real})"
     mean = f"({total} / {weeks})"
     variance = _hi("0", f"{squares} / {weeks} - {mean} * {mean}")
     evenness = _hi("0", f"1 - SQRT({variance}) / {mean}")
     completion = _lo("1", f"COALESCE({total}, 0) / {planned}")
     ctes.append(
-        "base AS (SELECT d.group_id, d.customer_id, d.demand, d.late_plan, "  # noqa: S608 - names are module constants, values parameters
-        f"COALESCE({channel}, '') AS channel, "
-        f"CASE WHEN c.status NOT IN ({status_marks}) THEN 99 {tier_case} ELSE 99 END AS tier, "
-        f"CASE WHEN c.status NOT IN ({status_marks}) THEN '{RULE_NOT_TRADING}' END AS blocked, "
+        "base AS (SELECT d.group_id, d.customer_id, d.demand, d.late_plan, c.channel, c.tier, c.blocked, "  # noqa: S608 - names are module constants, values parameters
         "pl.planned, COALESCE(w.total, 0) AS picked, "
         f"CASE WHEN pl.planned > 0 THEN {completion} END AS completion_rate, "
         f"CASE WHEN pl.planned > 0 THEN COALESCE({total}, 0) / {planned} END AS completion_raw, "
         f"CASE WHEN n.n > 0 THEN CAST(n.on_time AS {real}) / n.n END AS cooperation, "
         f"CASE WHEN w.total > 0 THEN {evenness} END AS weekly_evenness "
-        f"FROM demand d JOIN {Customer._meta.db_table} c ON c.id = d.customer_id "
+        "FROM demand d JOIN cust c ON c.id = d.customer_id "
         "LEFT JOIN planned pl ON pl.group_id = d.group_id AND pl.customer_id = d.customer_id "
         "LEFT JOIN plans n ON n.customer_id = d.customer_id "
         "LEFT JOIN weekly w ON w.group_id = d.group_id AND w.customer_id = d.customer_id WHERE d.demand > 0)"
     )
-    params += [channel_param, *statuses, *tier_params, *statuses]
-    score_case, rule_case, article_case, rank_by_case = [], [], [], []
-    case_params: list = []
+    score_case = []
     for i, tier in enumerate(rules.tiers, start=1):
         if tier.rule == "priority":
             terms = " + ".join(f"COALESCE({m}, 0)" for m in tier.rank_by if m in MEASURES)
             score_case.append(f"WHEN {i} THEN ({terms}) / {len(tier.rank_by)}.0")
-    for i, tier in enumerate(rules.tiers, start=1):
-        rule_case.append(f"WHEN {i} THEN %s")
-        case_params.append(tier.rule)
-    for i, tier in enumerate(rules.tiers, start=1):
-        article_case.append(f"WHEN {i} THEN %s")
-        case_params.append(f"{pack.name} {tier.citation.article}")
-    case_params.append(f"{pack.name} {rules.citation.article}")
-    for i, tier in enumerate(rules.tiers, start=1):
-        rank_by_case.append(f"WHEN {i} THEN %s")
-        case_params.append(",".join(tier.rank_by))
     score_sql = f"CASE tier {' '.join(score_case)} END" if score_case else "NULL"
-    ctes.append(f"scored AS (SELECT b.*, {score_sql} AS score, "  # noqa: S608 - names are module constants, values parameters
-                f"CASE tier {' '.join(rule_case)} ELSE 'none' END AS tier_rule, "
-                f"CASE tier {' '.join(article_case)} ELSE %s END AS article, "
-                f"CASE tier {' '.join(rank_by_case)} ELSE '' END AS rank_by FROM base b)")
-    params += case_params
-    # One sort serves every window: (group, tier) partitions, ranked by score within a class; the demand of the
-    # classes before a class is the running total through it (RANGE over tier) less its own demand.
+    ctes.append(f"scored AS (SELECT b.*, {score_sql} AS score FROM base b)")  # noqa: S608 - names are module constants
+    # One sort serves both windows: w ranks within a class (group, tier) and keeps the running demand before each
+    # customer; g gives each class's demand in the group (d1, d2, …: one whole-partition sum per class), from which
+    # a class's own demand and the demand of the classes before it are read. The rows carry only what the windows
+    # need: rule, article and ranking measures follow from the tier in the final SELECT (narrow rows sort and
+    # buffer faster).
+    n_tiers = len(rules.tiers)
+    class_sums = ", ".join(f"SUM(CASE WHEN tier = {i} THEN demand END) OVER g AS d{i}" for i in range(1, n_tiers + 1))
     ctes.append(
-        "ranked AS (SELECT s.*, ROW_NUMBER() OVER w AS rnk, "
-        "SUM(demand) OVER (PARTITION BY group_id, tier) AS tier_demand, "
-        "COALESCE(SUM(demand) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS given_before, "
-        "SUM(CASE WHEN tier < 99 THEN demand ELSE 0 END) OVER (PARTITION BY group_id ORDER BY tier "
-        "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS through_tier "
-        "FROM scored s WINDOW w AS (PARTITION BY group_id, tier ORDER BY COALESCE(score, 0) DESC, customer_id))")
-    remaining = _hi("0", "p.available - (r.through_tier - r.tier_demand)")
-    prorata = f"FLOOR(ROUND(r.demand * {remaining} * 1000.0 / r.tier_demand, 6)) / 1000.0"
+        "ranked AS (SELECT s.*, ROW_NUMBER() OVER w AS rnk, COALESCE(SUM(demand) OVER w, 0) AS given_before, "  # noqa: S608 - names are module constants
+        f"{class_sums} FROM scored s WINDOW w AS (PARTITION BY group_id, tier ORDER BY COALESCE(score, 0) DESC, "
+        "customer_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), g AS (PARTITION BY group_id))")
+    own = " ".join(f"WHEN {i} THEN r.d{i}" for i in range(1, n_tiers + 1))
+    before = " ".join(
+        f"WHEN {i} THEN " + (" + ".join(f"COALESCE(r.d{k}, 0)" for k in range(1, i)) or "0")
+        for i in range(1, n_tiers + 1))
+    # What a class may still get, computed once per line (OFFSET 0 keeps the planner from copying the expression
+    # into every place the quantity uses it).
+    ctes.append(
+        f"sized AS (SELECT r.*, p.allocation_id, CASE r.tier {own} END AS tier_demand, "  # noqa: S608 - names are module constants
+        f"{_hi('0', f'p.available - CASE r.tier {before} ELSE 0 END')} AS remaining "
+        f"FROM ranked r JOIN plan p ON p.group_id = r.group_id {fence})")
+    guarantee = ", ".join(str(i) for i, t in enumerate(rules.tiers, start=1) if t.rule == "guarantee") or "0"
+    prorata = "FLOOR(ROUND(r.demand * r.remaining * 1000.0 / r.tier_demand, 6)) / 1000.0"
     quantity = (
         "CASE WHEN r.tier = 99 THEN 0 "
-        f"WHEN r.tier_rule = 'guarantee' THEN CASE WHEN r.tier_demand <= {remaining} THEN r.demand "
+        f"WHEN r.tier IN ({guarantee}) THEN CASE WHEN r.tier_demand <= r.remaining THEN r.demand "
         f"ELSE {prorata} END "
-        f"ELSE {_lo('r.demand', _hi('0', f'{remaining} - r.given_before'))} END")
+        f"ELSE {_lo('r.demand', _hi('0', 'r.remaining - r.given_before'))} END")
     rule = (f"CASE WHEN r.tier = 99 THEN COALESCE(r.blocked, '{RULE_NO_CLASS}') "
-            f"WHEN r.tier_rule = 'guarantee' THEN CASE WHEN r.tier_demand <= {remaining} "
+            f"WHEN r.tier IN ({guarantee}) THEN CASE WHEN r.tier_demand <= r.remaining "
             f"THEN '{RULE_GUARANTEE_FULL}' ELSE '{RULE_GUARANTEE_PRORATA}' END ELSE '{RULE_PRIORITY}' END")
+    article = (f"CASE r.tier {' '.join(f'WHEN {i} THEN %s' for i in range(1, n_tiers + 1))} ELSE %s END")
+    article_params = [f"{pack.name} {tier.citation.article}" for tier in rules.tiers]
+    article_params.append(f"{pack.name} {rules.citation.article}")
+    rank_by = f"CASE r.tier {' '.join(f'WHEN {i} THEN %s' for i in range(1, n_tiers + 1))} ELSE '' END"
+    rank_by_params = [",".join(tier.rank_by) for tier in rules.tiers]
     columns = ("allocation_id", "customer_id", "channel", "tier", "rank", "demand", "computed", "quantity", "rule",
                "article", "adjusted", "rank_by", "score", "completion_rate", "completion_raw", "cooperation",
                "weekly_evenness", "planned", "picked", "tier_demand", "remaining_for_tier", "given_before",
@@ -273,14 +282,14 @@ def allocation_insert_sql(*, month: date, plans: list[tuple[int, int, Decimal]],
     def r4(expr: str) -> str:
         return f"ROUND(CAST({expr} AS NUMERIC), 4)" if pg else f"ROUND({expr}, 4)"
 
-    items = ("p.allocation_id", "r.customer_id", "r.channel", "r.tier", "r.rnk", "r.demand", quantity, quantity,
-             rule, "r.article", "%s", "r.rank_by", r4("r.score"), r4("r.completion_rate"), r4("r.completion_raw"),
+    items = ("r.allocation_id", "r.customer_id", "r.channel", "r.tier", "r.rnk", "r.demand", quantity, quantity,
+             rule, article, "%s", rank_by, r4("r.score"), r4("r.completion_rate"), r4("r.completion_raw"),
              r4("r.cooperation"), r4("r.weekly_evenness"), "r.planned", "r.picked",
-             "CASE WHEN r.tier < 99 THEN r.tier_demand END", f"CASE WHEN r.tier < 99 THEN {remaining} END",
+             "CASE WHEN r.tier < 99 THEN r.tier_demand END", "CASE WHEN r.tier < 99 THEN r.remaining END",
              "CASE WHEN r.tier < 99 THEN r.given_before END", "r.late_plan = 1")
     select = ", ".join(f"{expr} AS {name}" for expr, name in zip(items, columns, strict=True))
-    params.append(False)
-    query = f"WITH {', '.join(ctes)} SELECT {select} FROM ranked r JOIN plan p ON p.group_id = r.group_id"  # noqa: S608
+    params += [*article_params, False, *rank_by_params]
+    query = f"WITH {', '.join(ctes)} SELECT {select} FROM sized r"  # noqa: S608
     table = AllocationLine._meta.db_table
     cols = ", ".join(columns)
     return [(f"INSERT INTO {table} ({cols}) {query}", params)]
