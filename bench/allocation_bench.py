@@ -12,7 +12,7 @@ window (for completion rates and weekly evenness). Each group's production plan 
 It measures, in the same run:
   * the bare aggregate of the inputs — the four GROUP BY statements the allocation sends (kehu.orders.services.
     allocation.input_queries), run on a raw cursor and fetched, plus the customers' class and status;
-  * the allocation of 2026-11 for all 50 groups (fetch + compute + COPY of every line, one transaction);
+  * the allocation of 2026-11 for all 50 groups (one INSERT … SELECT of every line, one transaction);
   * the ratio of the two.
 Figures are printed and written into docs/orders.md.
 """
@@ -238,7 +238,7 @@ def render(f: dict) -> str:
     return "\n".join([
         f"### PostgreSQL — {f['customers']:,} customers, {f['groups']} product groups, 2026-11",
         "",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M')} on {platform.node() or 'this machine'} (Python "
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node() or 'this machine'} (Python "
         f"{platform.python_version()}, {os.cpu_count()} CPUs, load average at the end "
         f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} — the machine is shared). Inputs: "
         f"{f['plan_lines']:,} demand-plan lines (the month and the three before), {f['pickups']:,} pickups.",
