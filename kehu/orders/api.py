@@ -32,6 +32,7 @@ from kehu.sales.models import Product, ProductGroup
 TAG = "订单与信用"
 ALLOCATION_TAG = "资源分配"
 CONFLICT = OpenApiResponse(description="订单状态不允许此操作（如已确认的订单再次提交）")
+EDIT_CONFLICT = OpenApiResponse(description="他人已修改此订单（version 不符，未覆盖），或订单已提交、不能修改")
 
 
 # ----------------------------------------------------------------------------------------------------- serializers
@@ -74,7 +75,8 @@ class OrderOutSerializer(serializers.ModelSerializer):
                   "grade_priority", "grade_score", "credit_rating", "payment_terms_code", "payment_terms_name",
                   "prepayment_required", "lead_time_days", "promised_on", "is_rush", "special_requirements",
                   "from_stock", "total_amount", "needs", "explanation", "note", "created_at", "submitted_at",
-                  "confirmed_at", "released_at", "released_on", "delivered_on", "closed_at", "cancelled_at", "lines"]
+                  "confirmed_at", "released_at", "released_on", "delivered_on", "closed_at", "cancelled_at", "version",
+                  "lines"]
 
 
 class OrderListSerializer(serializers.ModelSerializer):
@@ -95,8 +97,7 @@ class OrderLineInSerializer(serializers.Serializer):
                                           default=None, help_text="成交单价，空为类别标准价")
 
 
-class OrderInSerializer(serializers.Serializer):
-    customer = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+class OrderFieldsSerializer(serializers.Serializer):
     lines = OrderLineInSerializer(many=True)
     order_date = serializers.DateField(required=False, allow_null=True, default=None)
     is_rush = serializers.BooleanField(default=False)
@@ -107,6 +108,17 @@ class OrderInSerializer(serializers.Serializer):
     def line_inputs(self):
         return [order_services.OrderLineInput(product=ln["product"], quantity=ln["quantity"], unit=ln["unit"],
                                               unit_price=ln["unit_price"]) for ln in self.validated_data["lines"]]
+
+
+class OrderInSerializer(OrderFieldsSerializer):
+    customer = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class OrderUpdateSerializer(OrderFieldsSerializer):
+    version = serializers.IntegerField(min_value=1, max_value=2**31 - 1,
+                                       help_text="读取订单时的 version；他人已修改则 409，不覆盖")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=100,
+                                   help_text="修改原因（记入订单历史）")
 
 
 class QuoteLineSerializer(serializers.Serializer):
@@ -344,6 +356,20 @@ class OrderDetailApi(APIView):
     @extend_schema(tags=[TAG], operation_id="orders_retrieve", responses={200: OrderOutSerializer})
     def get(self, request, pk: int):
         require_perm(request.user, "orders.view_order")
+        return Response(OrderOutSerializer(selectors.order_get(actor=request.user, pk=pk)).data)
+
+    @extend_schema(tags=[TAG], operation_id="orders_update", request=OrderUpdateSerializer,
+                   responses={200: OrderOutSerializer, 409: EDIT_CONFLICT},
+                   summary="修改未提交的草稿订单：重新按客户类别计算价格与条款（带读取时的 version）")
+    def patch(self, request, pk: int):
+        data = OrderUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        selectors.order_get(actor=request.user, pk=pk)
+        order_services.order_update(
+            actor=request.user, order_id=pk, version=d["version"], lines=data.line_inputs(),
+            order_date=d["order_date"], is_rush=d["is_rush"], special_requirements=d["special_requirements"],
+            from_stock=d["from_stock"], note=d["note"], reason=d["reason"])
         return Response(OrderOutSerializer(selectors.order_get(actor=request.user, pk=pk)).data)
 
 

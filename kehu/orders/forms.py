@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -72,6 +74,33 @@ class OrderForm(StyledForm):
             out.append(OrderLineInput(product=product, quantity=quantity,
                                       unit_price=self.cleaned_data.get(f"unit_price_{i}")))
         return out
+
+
+class OrderEditForm(OrderForm):
+    """A draft's lines, date and requirements; the customer stays. `version` is the one read, so a save never
+    overwrites somebody else's."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(label=_("修改原因"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer_code"].disabled = True
+        self.style_widgets()
+
+    @classmethod
+    def initial_for(cls, order, lines) -> dict:
+        initial = {"customer_code": order.customer.code, "order_date": order.order_date, "is_rush": order.is_rush,
+                   "from_stock": order.from_stock, "special_requirements": order.special_requirements,
+                   "note": order.note, "version": order.version}
+        for i, line in enumerate(lines, start=1):
+            in_base_unit = line.unit == line.product.base_unit
+            initial[f"product_{i}"] = line.product
+            initial[f"quantity_{i}"] = line.quantity if in_base_unit else line.base_quantity
+            # A negotiated price stays; the standard price is left empty so that it is priced again.
+            if line.unit_price.quantize(Decimal("0.01")) != line.standard_price.quantize(Decimal("0.01")):
+                initial[f"unit_price_{i}"] = line.unit_price
+        return initial
 
 
 class OrderFilterForm(StyledForm):

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.order_list_view, name="order_list"),
     path("new/", views.order_create_view, name="order_create"),
     path("<int:pk>/", views.order_detail_view, name="order_detail"),
+    path("<int:pk>/edit/", views.order_edit_view, name="order_edit"),
     re_path(r"^(?P<pk>[0-9]+)/(?P<action>submit|release|deliver|close|cancel)/$", views.order_action_view,
             name="order_action"),
     path("queue/", views.order_queue_view, name="order_queue"),

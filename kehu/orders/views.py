@@ -15,7 +15,16 @@ from django.views.decorators.http import require_POST
 from kehu.core.errors import ScopeError, ServiceError
 from kehu.core.forms import apply_service_error
 from kehu.orders import exports
-from kehu.orders.forms import AnswerForm, CreditChangeForm, InquiryForm, OrderFilterForm, OrderForm, PriceListForm
+from kehu.orders.forms import (
+    LINE_ROWS,
+    AnswerForm,
+    CreditChangeForm,
+    InquiryForm,
+    OrderEditForm,
+    OrderFilterForm,
+    OrderForm,
+    PriceListForm,
+)
 from kehu.orders.models import CreditChangeKind, OrderStatus, PriceList
 from kehu.orders.selectors import (
     credit_profile_list,
@@ -103,6 +112,40 @@ def order_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"form": form, "quote": quote})
 
 
+@login_required
+@permission_required("orders.add_order", raise_exception=True)
+def order_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order_or_404(request, pk)
+    if order.status != OrderStatus.DRAFT or order.submitted_at is not None:
+        messages.error(request, _("只有尚未提交确认的草稿订单可以修改；已提交的订单请取消后重新录入。"))
+        return redirect("orders:order_detail", pk=order.pk)
+    lines = list(order.lines.select_related("product").order_by("line_no"))
+    if len(lines) > LINE_ROWS:
+        messages.error(request, _("此订单有 %(n)s 行，超过页面可编辑的 %(m)s 行，请通过接口修改。")
+                       % {"n": len(lines), "m": LINE_ROWS})
+        return redirect("orders:order_detail", pk=order.pk)
+    form = OrderEditForm(request.POST or None, initial=OrderEditForm.initial_for(order, lines))
+    quote = None
+    if request.method == "POST" and form.is_valid():
+        quote, _customer_id = _quote_from_form(request, form)
+        if quote is not None and request.POST.get("action") == "save":
+            d = form.cleaned_data
+            try:
+                order_services.order_update(
+                    actor=request.user, order_id=order.pk, version=d["version"], lines=form.lines(),
+                    order_date=d["order_date"], is_rush=d["is_rush"], special_requirements=d["special_requirements"],
+                    from_stock=d["from_stock"], note=d["note"], reason=d["reason"])
+            except (ValidationError, ServiceError) as exc:
+                apply_service_error(form, exc)
+                quote = None
+            else:
+                messages.success(request, _("订单 %(n)s 已修改，价格与条款已按客户类别重新计算。")
+                                 % {"n": order.number})
+                return redirect("orders:order_detail", pk=order.pk)
+    template = "orders/_quote.html" if request.htmx else "orders/order_form.html"
+    return render(request, template, {"form": form, "quote": quote, "order": order})
+
+
 def _order_or_404(request, pk: int):
     try:
         return order_get(actor=request.user, pk=pk)
@@ -132,6 +175,8 @@ def order_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "can_deliver": order.status == OrderStatus.RELEASED and user.has_perm("orders.deliver_order"),
         "can_close": order.status == OrderStatus.DELIVERED and user.has_perm("orders.deliver_order"),
         "can_cancel": order.status in (OrderStatus.DRAFT, OrderStatus.CONFIRMED) and user.has_perm("orders.add_order"),
+        "can_edit": order.status == OrderStatus.DRAFT and order.submitted_at is None
+        and user.has_perm("orders.add_order"),
     })
 
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from kehu.core.errors import ServiceError
+from kehu.core.errors import ConflictError, ServiceError
 from kehu.core.permissions import require_perm
 from kehu.customers.models import TRADING_STATUSES, Customer
 from kehu.customers.selectors import customer_get_for_actor
@@ -288,6 +288,35 @@ def _transition(order: Order, to: str, actor: User | None, reason: str = "", art
                                    actor=actor, reason=reason, article=article)
 
 
+def _apply_quote(order: Order, quote, *, is_rush: bool, special_requirements: str, from_stock: bool,
+                 note: str) -> None:
+    """Freeze on the order what the packs said for this customer, these lines and this date."""
+    terms = quote.terms
+    order.order_date = quote.order_date
+    order.grade, order.grade_priority = terms.facts.grade or "", terms.priority
+    order.grade_score, order.credit_rating = terms.facts.score, terms.facts.credit_rating or ""
+    order.payment_terms_code, order.payment_terms_name = terms.payment_term.code, terms.payment_term.name
+    order.prepayment_required, order.on_credit = terms.prepayment_required, terms.uses_credit
+    order.lead_time_days, order.promised_on, order.is_rush = terms.lead_time_days, quote.promised_on, is_rush
+    order.special_requirements, order.from_stock = special_requirements.strip(), from_stock
+    order.total_amount = quote.total
+    order.needs = [n.as_dict() for n in quote.needs]
+    order.explanation = [c.as_dict() for c in terms.clauses]
+    order.pack_versions, order.note = quote.pack_versions, note.strip()
+
+
+def _write_lines(order: Order, quote) -> None:
+    OrderLine.objects.bulk_create([
+        OrderLine(order=order, line_no=ln.line_no, product=ln.product, quantity=ln.quantity, unit=ln.unit,
+                  base_quantity=ln.base_quantity, list_price=ln.list_price,
+                  floor_price=ln.floor_price.quantize(Decimal("0.0001"), rounding=ROUND_CEILING),
+                  standard_price=ln.standard_price.quantize(Decimal("0.0001"), rounding=ROUND_CEILING),
+                  unit_price=ln.unit_price, discount_percent=ln.discount_percent, amount=ln.amount,
+                  beyond_cap=ln.beyond_cap)
+        for ln in quote.lines
+    ])
+
+
 @transaction.atomic
 def order_create(*, actor: User, customer_id: int, lines: Sequence[OrderLineInput], order_date: date | None = None,
                  is_rush: bool = False, special_requirements: str = "", from_stock: bool = False,
@@ -298,35 +327,52 @@ def order_create(*, actor: User, customer_id: int, lines: Sequence[OrderLineInpu
     customer = customer_get_for_actor(actor=actor, pk=customer_id, for_update=True)
     quote = order_quote(actor=actor, customer_id=customer.pk, lines=lines, order_date=order_date, is_rush=is_rush,
                         special_requirements=special_requirements, from_stock=from_stock, customer=customer)
-    terms = quote.terms
-    order = Order(
-        number=f"TMP-{timezone.now().timestamp():.6f}-{actor.pk}", customer=customer, order_date=quote.order_date,
-        grade=terms.facts.grade or "", grade_priority=terms.priority, grade_score=terms.facts.score,
-        credit_rating=terms.facts.credit_rating or "", payment_terms_code=terms.payment_term.code,
-        payment_terms_name=terms.payment_term.name, prepayment_required=terms.prepayment_required,
-        on_credit=terms.uses_credit,
-        lead_time_days=terms.lead_time_days, promised_on=quote.promised_on, is_rush=is_rush,
-        special_requirements=special_requirements.strip(), from_stock=from_stock, total_amount=quote.total,
-        needs=[n.as_dict() for n in quote.needs], explanation=[c.as_dict() for c in terms.clauses],
-        pack_versions=quote.pack_versions, note=note.strip(), created_by=actor,
-    )
+    order = Order(number=f"TMP-{timezone.now().timestamp():.6f}-{actor.pk}", customer=customer, created_by=actor)
+    _apply_quote(order, quote, is_rush=is_rush, special_requirements=special_requirements, from_stock=from_stock,
+                 note=note)
     order.skip_history_when_saving = True
     order.save()
     del order.skip_history_when_saving
     order.number = f"DD{quote.order_date:%Y%m}-{order.pk:06d}"
     order._history_user = actor
     order.save(update_fields=["number"])
-    OrderLine.objects.bulk_create([
-        OrderLine(order=order, line_no=ln.line_no, product=ln.product, quantity=ln.quantity, unit=ln.unit,
-                  base_quantity=ln.base_quantity, list_price=ln.list_price,
-                  floor_price=ln.floor_price.quantize(Decimal("0.0001"), rounding=ROUND_CEILING),
-                  standard_price=ln.standard_price.quantize(Decimal("0.0001"), rounding=ROUND_CEILING),
-                  unit_price=ln.unit_price, discount_percent=ln.discount_percent, amount=ln.amount,
-                  beyond_cap=ln.beyond_cap)
-        for ln in quote.lines
-    ])
+    _write_lines(order, quote)
     OrderTransition.objects.create(order=order, from_status="", to_status=OrderStatus.DRAFT, actor=actor,
                                    reason="录入订单")
+    return order
+
+
+@transaction.atomic
+def order_update(*, actor: User, order_id: int, version: int, lines: Sequence[OrderLineInput],
+                 order_date: date | None = None, is_rush: bool = False, special_requirements: str = "",
+                 from_stock: bool = False, note: str = "", reason: str = "") -> Order:
+    """Change a draft that has not been submitted: its lines, date and requirements, priced and termed again from
+    the packs as on entry. `version` is the one the user read; if somebody saved the order since, nothing is
+    overwritten (ConflictError, 409). Once submitted, the approvals asked for are about these lines: cancel and
+    enter again instead."""
+    require_perm(actor, "orders.add_order")
+    order, customer = _lock_order(actor, order_id, states=(OrderStatus.DRAFT,), what="修改")
+    if order.submitted_at is not None:
+        raise OrderStateError("订单已提交确认（审批针对原订单内容），不能修改；如需变更请作废后重新录入。")
+    if version != order.version:
+        raise ConflictError("保存冲突：在您编辑期间，此订单已被他人修改，请刷新后重试。",
+                            current={"version": order.version}, submitted={"version": version},
+                            current_version=order.version)
+    quote = order_quote(actor=actor, customer_id=customer.pk, lines=lines, order_date=order_date, is_rush=is_rush,
+                        special_requirements=special_requirements, from_stock=from_stock, customer=customer)
+    before = order.total_amount
+    _apply_quote(order, quote, is_rush=is_rush, special_requirements=special_requirements, from_stock=from_stock,
+                 note=note)
+    order.version += 1
+    order._history_user = actor
+    order._change_reason = (reason or "修改草稿订单").strip()[:100]
+    order.save()
+    order.lines.all().delete()
+    _write_lines(order, quote)
+    OrderTransition.objects.create(
+        order=order, from_status=OrderStatus.DRAFT, to_status=OrderStatus.DRAFT, actor=actor,
+        reason=f"修改订单：合同额 {before:,.2f} → {order.total_amount:,.2f} 元" + (f"；{reason.strip()}" if reason
+                                                                               and reason.strip() else ""))
     return order
 
 
