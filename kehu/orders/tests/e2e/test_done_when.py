@@ -1,6 +1,6 @@
 """Issue 11's "Done when", in real Chromium: a 客户经理 enters orders for an A-class and a D-class customer and sees
-different prices, terms and dates with the article behind each; an over-limit order waits in 部长's inbox; a
-planner runs the monthly allocation and prints it."""
+different prices, terms and dates with the article behind each; a draft corrected above the credit limit waits in
+部长's inbox; a planner runs the monthly allocation and prints it."""
 
 from decimal import Decimal
 
@@ -56,10 +56,19 @@ def test_orders_credit_and_allocation_in_the_browser(live_server, page, graded, 
     expect(card.locator("#quote-clauses")).to_contain_text("款到发货")
     expect(card.locator("#quote-needs")).to_contain_text("abcd-scoring 一、5")
 
-    # 2. An order above the credit limit is saved and submitted: it waits for approval.
-    quote(page, base, graded["A"].code, pe.pk, "20")  # 160,000 > 100,000
-    expect(page.locator("#quote-needs")).to_contain_text("credit-abcd 第7条")
+    # 2. A draft within the limit is saved, then corrected to 20 t (160,000 > 100,000): priced again, the
+    #    correction needs the over-limit approval; submitted, it waits for it.
+    quote(page, base, graded["A"].code, pe.pk, "10")
     page.click("#save-order")
+    page.click("#edit-order")
+    expect(page.locator("#id_quantity_1")).to_have_value("10.000")
+    page.fill("#id_quantity_1", "20")
+    page.click("#quote-button")
+    expect(page.locator("#quote-needs")).to_contain_text("credit-abcd 第7条")
+    page.fill("#id_reason", "客户追加 10 吨")
+    page.click("#save-order")
+    expect(page.locator(".alert-success")).to_contain_text("已修改")
+    expect(page.locator("main")).to_contain_text("160,000.00")
     page.click("#submit-order")
     expect(page.locator("#order-status")).to_contain_text("审批中")
     number = page.locator("h1").inner_text().split()[1]
