@@ -394,7 +394,7 @@ def render(f: dict) -> str:
         f"### {'PostgreSQL' if f['db'] == 'postgresql' else 'SQLite'} — {f['customers']:,} customers, "
         f"{f['pickups']:,} pickup rows",
         "",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M')} on {platform.node() or 'this machine'} "
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node() or 'this machine'} "
         f"(Python {platform.python_version()}, {os.cpu_count()} CPUs, load average at the start "
         f"{' / '.join(f'{x:.1f}' for x in f['load_start'])}, at the end "
         f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} — the machine is shared).",

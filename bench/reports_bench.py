@@ -235,7 +235,7 @@ def measure_forms(user, unit) -> list[dict]:
         took = time.perf_counter() - t0
         out.append({"code": code, "title": report.definition.title, "ref": report.definition.form_ref,
                     "seconds": took, "queries": len(queries.captured_queries), "rows": report.result.row_count,
-                    "report": report, "source_missing": bool(report.result.source_missing)})
+                    "report": report, "source_missing": report.result.source_missing})
     return out
 
 
@@ -297,7 +297,7 @@ def render(f: dict) -> str:
         f"### {'PostgreSQL' if f['db'] == 'postgresql' else 'SQLite'} — {f['customers']:,} customers, "
         f"{f['pickups']:,} pickup rows",
         "",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M')} on {platform.node() or 'this machine'} "
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node() or 'this machine'} "
         f"(Python {platform.python_version()}, {os.cpu_count()} CPUs, load average at the end "
         f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} — the machine is shared). "
         f"`python bench/reports_bench.py --db {'postgres' if f['db'] == 'postgresql' else 'sqlite'}`",
@@ -310,7 +310,7 @@ def render(f: dict) -> str:
         f"2024-11): one GROUP BY customer | 1 | {window_rows:,} | {window_s:.2f} s |",
     ]
     for x in f["forms"]:
-        note = " (no data source yet)" if x["source_missing"] else ""
+        note = f" (not computed: {x['source_missing']})" if x["source_missing"] else ""
         lines.append(f"| {x['ref']} {x['title']}{note} | {x['queries']} | {x['rows']:,} | {x['seconds']:.2f} s |")
     lines += [
         f"| **the five monthly forms together** (target under 30 s) | {sum(x['queries'] for x in f['forms'])} | "
