@@ -140,6 +140,12 @@ def _attribute_equals(earlier: Mapping[str, str]):
         if isinstance(value, int | float):
             return f"COALESCE({kind} IN ('integer', 'real') AND {extracted} = {value!r}, 0)"
         if isinstance(value, str):
+            if not value.startswith(("[", "{")):
+                # json_extract gives a JSON string as that text, a number or boolean as a number (never equal to a
+                # text without affinity) and an array or object as its JSON text (starts with [ or {): for any
+                # other text the comparison alone is the type test. One JSON parse per test instead of two
+                # (json_type and json_extract each parse the classifications: 0.1 s per test per 100,000 rows).
+                return f"COALESCE({extracted} = {lit(value)}, 0)"
             return f"COALESCE({kind} = 'text' AND {extracted} = {lit(value)}, 0)"
         return f"COALESCE({extracted} = json({lit(json.dumps(value, ensure_ascii=False))}), 0)"
 
@@ -360,28 +366,49 @@ def write_grade_events_sql(*, scheme: Scheme, pack_name: str, key: str, label: s
               f"{name('n.grade')} || {lit('（' + label + '）')}, 1, 300)"
     override = ("'原因：' || COALESCE(o.reason, '') || '；批准人：' || "
                 "COALESCE(NULLIF(u.display_name, ''), u.username, '')")
+    figures: dict[str, str] = {}  # SQLite, from the history: metric code → column extracted once per row
     if _pg():
         def metric_text(code: str) -> str:
             return f"COALESCE(n.metrics ->> {lit(code)}, '0')"
+    elif from_history:
+        figures = {m.code: f"mt_{i}" for i, m in enumerate(scheme.metrics)}
+
+        def metric_text(code: str) -> str:
+            return f"COALESCE(n.{figures[code]}, '0')"
     else:
         def metric_text(code: str) -> str:
             return f"COALESCE(json_extract(n.metrics, {lit('$.' + code)}), '0')"
     reason = explanation_sql(scheme, rule="n.rule", grade="n.grade", reached="n.reached_grade",
                              previous="n.previous_grade", override=override, metric_text=metric_text)
     article = "NULLIF(n.article, '')" if from_history else "n.article"  # the history stores a missing one as ''
+    constant = {"pack": pack_name, "scheme": scheme.code, "period": key}
     if _pg():
-        data = (f"jsonb_build_object('pack', {lit(pack_name)}, 'scheme', {lit(scheme.code)}, 'period', {lit(key)}, "
+        # The run's constants as one jsonb literal: jsonb_build_object looks up every argument's type on every row
+        # (0.06 s per 100,000 events for these three).
+        data = (f"({lit(json.dumps(constant, ensure_ascii=False))}::jsonb || jsonb_build_object("
                 f"'grade', n.grade, 'previous_grade', n.previous_grade, 'rule', n.rule, 'article', {article}, "
-                "'metrics', n.metrics)")
+                "'metrics', n.metrics))")
+    elif from_history:
+        # The same text json_object writes (compact, keys in this order), without parsing the stored metrics
+        # again: they are the compact JSON the history insert just wrote with json_object.
+        head = json.dumps(constant, ensure_ascii=False, separators=(",", ":"))[:-1]
+        data = (f"{lit(head)} || ',\"grade\":' || json_quote(n.grade) || ',\"previous_grade\":' || "
+                f"json_quote(n.previous_grade) || ',\"rule\":' || json_quote(n.rule) || ',\"article\":' || "
+                f"json_quote({article}) || ',\"metrics\":' || n.metrics || '}}'")
     else:
         data = (f"json_object('pack', {lit(pack_name)}, 'scheme', {lit(scheme.code)}, 'period', {lit(key)}, "
                 f"'grade', n.grade, 'previous_grade', n.previous_grade, 'rule', n.rule, 'article', {article}, "
                 "'metrics', json(n.metrics))")
     if from_history:
-        source = (f"FROM {table} n LEFT JOIN {GradeOverride._meta.db_table} o ON o.id = n.override_id "
-                  f"LEFT JOIN {users} u ON u.id = o.approver_id "
-                  f"WHERE n.pack_name = {lit(pack_name)} AND n.scheme_code = {lit(scheme.code)} "
-                  f"AND n.period = {lit(key)} AND n.direction IN ({lit(Direction.UP)}, {lit(Direction.DOWN)})")
+        where = (f"WHERE n.pack_name = {lit(pack_name)} AND n.scheme_code = {lit(scheme.code)} "
+                 f"AND n.period = {lit(key)} AND n.direction IN ({lit(Direction.UP)}, {lit(Direction.DOWN)})")
+        rows = f"{table} n"
+        if figures:  # each figure read out of the metrics once (the fence keeps SQLite from inlining it per use)
+            extracted = ", ".join(f"json_extract(n.metrics, {lit('$.' + code)}) AS {column}"
+                                  for code, column in figures.items())
+            rows, where = f"(SELECT n.*, {extracted} FROM {table} n {where} LIMIT -1 OFFSET 0) n", ""
+        source = (f"FROM {rows} LEFT JOIN {GradeOverride._meta.db_table} o ON o.id = n.override_id "
+                  f"LEFT JOIN {users} u ON u.id = o.approver_id {where}")
     else:
         source = (f"FROM {NEW_TABLE} n "
                   f"LEFT JOIN {table} a ON a.customer_id = n.customer_id AND a.pack_name = {lit(pack_name)} "
