@@ -366,16 +366,12 @@ def write_grade_events_sql(*, scheme: Scheme, pack_name: str, key: str, label: s
               f"{name('n.grade')} || {lit('（' + label + '）')}, 1, 300)"
     override = ("'原因：' || COALESCE(o.reason, '') || '；批准人：' || "
                 "COALESCE(NULLIF(u.display_name, ''), u.username, '')")
-    figures: dict[str, str] = {}  # SQLite, from the history: metric code → column extracted once per row
     if _pg():
         def metric_text(code: str) -> str:
             return f"COALESCE(n.metrics ->> {lit(code)}, '0')"
-    elif from_history:
-        figures = {m.code: f"mt_{i}" for i, m in enumerate(scheme.metrics)}
-
-        def metric_text(code: str) -> str:
-            return f"COALESCE(n.{figures[code]}, '0')"
     else:
+        # (Reading each figure out of the metrics once, in a fenced subquery, cost more than the repeated
+        # json_extract: 0.69 s against 0.54 s per 100,000 events.)
         def metric_text(code: str) -> str:
             return f"COALESCE(json_extract(n.metrics, {lit('$.' + code)}), '0')"
     reason = explanation_sql(scheme, rule="n.rule", grade="n.grade", reached="n.reached_grade",
@@ -388,27 +384,15 @@ def write_grade_events_sql(*, scheme: Scheme, pack_name: str, key: str, label: s
         data = (f"({lit(json.dumps(constant, ensure_ascii=False))}::jsonb || jsonb_build_object("
                 f"'grade', n.grade, 'previous_grade', n.previous_grade, 'rule', n.rule, 'article', {article}, "
                 "'metrics', n.metrics))")
-    elif from_history:
-        # The same text json_object writes (compact, keys in this order), without parsing the stored metrics
-        # again: they are the compact JSON the history insert just wrote with json_object.
-        head = json.dumps(constant, ensure_ascii=False, separators=(",", ":"))[:-1]
-        data = (f"{lit(head)} || ',\"grade\":' || json_quote(n.grade) || ',\"previous_grade\":' || "
-                f"json_quote(n.previous_grade) || ',\"rule\":' || json_quote(n.rule) || ',\"article\":' || "
-                f"json_quote({article}) || ',\"metrics\":' || n.metrics || '}}'")
     else:
         data = (f"json_object('pack', {lit(pack_name)}, 'scheme', {lit(scheme.code)}, 'period', {lit(key)}, "
                 f"'grade', n.grade, 'previous_grade', n.previous_grade, 'rule', n.rule, 'article', {article}, "
                 "'metrics', json(n.metrics))")
     if from_history:
-        where = (f"WHERE n.pack_name = {lit(pack_name)} AND n.scheme_code = {lit(scheme.code)} "
-                 f"AND n.period = {lit(key)} AND n.direction IN ({lit(Direction.UP)}, {lit(Direction.DOWN)})")
-        rows = f"{table} n"
-        if figures:  # each figure read out of the metrics once (the fence keeps SQLite from inlining it per use)
-            extracted = ", ".join(f"json_extract(n.metrics, {lit('$.' + code)}) AS {column}"
-                                  for code, column in figures.items())
-            rows, where = f"(SELECT n.*, {extracted} FROM {table} n {where} LIMIT -1 OFFSET 0) n", ""
-        source = (f"FROM {rows} LEFT JOIN {GradeOverride._meta.db_table} o ON o.id = n.override_id "
-                  f"LEFT JOIN {users} u ON u.id = o.approver_id {where}")
+        source = (f"FROM {table} n LEFT JOIN {GradeOverride._meta.db_table} o ON o.id = n.override_id "
+                  f"LEFT JOIN {users} u ON u.id = o.approver_id "
+                  f"WHERE n.pack_name = {lit(pack_name)} AND n.scheme_code = {lit(scheme.code)} "
+                  f"AND n.period = {lit(key)} AND n.direction IN ({lit(Direction.UP)}, {lit(Direction.DOWN)})")
     else:
         source = (f"FROM {NEW_TABLE} n "
                   f"LEFT JOIN {table} a ON a.customer_id = n.customer_id AND a.pack_name = {lit(pack_name)} "
