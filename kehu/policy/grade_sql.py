@@ -140,6 +140,12 @@ def _attribute_equals(earlier: Mapping[str, str]):
         if isinstance(value, int | float):
             return f"COALESCE({kind} IN ('integer', 'real') AND {extracted} = {value!r}, 0)"
         if isinstance(value, str):
+            if not value.startswith(("[", "{")):
+                # json_extract gives a JSON string as that text, a number or boolean as a number (never equal to a
+                # text without affinity) and an array or object as its JSON text (starts with [ or {): for any
+                # other text the comparison alone is the type test. One JSON parse per test instead of two
+                # (json_type and json_extract each parse the classifications: 0.1 s per test per 100,000 rows).
+                return f"COALESCE({extracted} = {lit(value)}, 0)"
             return f"COALESCE({kind} = 'text' AND {extracted} = {lit(value)}, 0)"
         return f"COALESCE({extracted} = json({lit(json.dumps(value, ensure_ascii=False))}), 0)"
 
@@ -364,15 +370,20 @@ def write_grade_events_sql(*, scheme: Scheme, pack_name: str, key: str, label: s
         def metric_text(code: str) -> str:
             return f"COALESCE(n.metrics ->> {lit(code)}, '0')"
     else:
+        # (Reading each figure out of the metrics once, in a fenced subquery, cost more than the repeated
+        # json_extract: 0.69 s against 0.54 s per 100,000 events.)
         def metric_text(code: str) -> str:
             return f"COALESCE(json_extract(n.metrics, {lit('$.' + code)}), '0')"
     reason = explanation_sql(scheme, rule="n.rule", grade="n.grade", reached="n.reached_grade",
                              previous="n.previous_grade", override=override, metric_text=metric_text)
     article = "NULLIF(n.article, '')" if from_history else "n.article"  # the history stores a missing one as ''
+    constant = {"pack": pack_name, "scheme": scheme.code, "period": key}
     if _pg():
-        data = (f"jsonb_build_object('pack', {lit(pack_name)}, 'scheme', {lit(scheme.code)}, 'period', {lit(key)}, "
+        # The run's constants as one jsonb literal: jsonb_build_object looks up every argument's type on every row
+        # (0.06 s per 100,000 events for these three).
+        data = (f"({lit(json.dumps(constant, ensure_ascii=False))}::jsonb || jsonb_build_object("
                 f"'grade', n.grade, 'previous_grade', n.previous_grade, 'rule', n.rule, 'article', {article}, "
-                "'metrics', n.metrics)")
+                "'metrics', n.metrics))")
     else:
         data = (f"json_object('pack', {lit(pack_name)}, 'scheme', {lit(scheme.code)}, 'period', {lit(key)}, "
                 f"'grade', n.grade, 'previous_grade', n.previous_grade, 'rule', n.rule, 'article', {article}, "
