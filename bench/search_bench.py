@@ -176,7 +176,8 @@ def main() -> None:
         f"<!-- bench:{args.db}:start -->",
         f"### {db_label} — {total:,} customers, {contacts:,} contacts",
         "",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} CPU cores, Python {platform.python_version()}"
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} CPU cores, "
+        f"Python {platform.python_version()}"
         f" (`python bench/search_bench.py --db {args.db} --customers {args.customers}`); load average during the"
         f" run {load_before:.1f} → {os.getloadavg()[0]:.1f} (other work shares this machine).",
         "",
