@@ -5,9 +5,11 @@ every request that arrives in those seconds gets the 503 of `kehu.core.logs` and
 `DatabaseWaitMiddleware` makes sure the request's connection is usable *before* anything of the request runs:
 a kept connection is health-checked, a missing one opened, and while the database refuses, the request waits
 (up to `KEHU_DB_WAIT_SECONDS`, default 8 s, retrying every 0.25 s). Nothing of the request has run yet, so a POST
-is as safe to hold as a GET. After the budget the request goes on and meets the 503 as before; a request the
-outage cuts half-way still gets the 503 (its transaction was rolled back). Health probes never wait: `/readyz`
-must tell the load balancer at once that the database is gone.
+is as safe to hold as a GET. After the budget the request goes on and meets the 503 as before. A request the
+outage cuts half-way was rolled back: a read (GET, HEAD, OPTIONS) runs once more on a fresh connection within what
+is left of the budget — repeating a read loses nothing — while a write gets the 503, since only its author can
+tell whether to send it again. Health probes never wait: `/readyz` must tell the load balancer at once that the
+database is gone.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from kehu.core.logs import PROBE_PATHS, database_unavailable
 
 RETRY_INTERVAL_SECONDS = 0.25
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def wait_for_database(budget_seconds: float, *, sleep=time.sleep, clock=time.monotonic) -> int:
@@ -50,6 +53,14 @@ class DatabaseWaitMiddleware:
         self.budget = float(getattr(settings, "KEHU_DB_WAIT_SECONDS", 8))
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if self.budget > 0 and request.path not in PROBE_PATHS and not connection.in_atomic_block:
-            wait_for_database(self.budget)
-        return self.get_response(request)
+        if self.budget <= 0 or request.path in PROBE_PATHS or connection.in_atomic_block:
+            return self.get_response(request)
+        deadline = time.monotonic() + self.budget
+        wait_for_database(self.budget)
+        response = self.get_response(request)
+        if (getattr(response, "database_unavailable", False) and request.method in READS
+                and time.monotonic() < deadline):
+            connection.close()  # the outage left it broken
+            wait_for_database(deadline - time.monotonic())
+            response = self.get_response(request)
+        return response

@@ -211,5 +211,6 @@ class RequestLogMiddleware:
             response = HttpResponse(f"<!doctype html><meta charset=utf-8><title>503</title><p>{message}</p>",
                                     status=503)
         response["Retry-After"] = "5"
+        response.database_unavailable = True  # kehu.core.dbwait runs a read cut by the outage once more
         return response
 

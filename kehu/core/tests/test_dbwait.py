@@ -79,3 +79,51 @@ def test_a_fault_waiting_cannot_cure_is_raised_at_once(monkeypatch):
                         lambda: (_ for _ in ()).throw(OperationalError('password authentication failed')))
     with pytest.raises(OperationalError, match="password"):
         dbwait.wait_for_database(5.0, sleep=lambda s: pytest.fail("must not wait"))
+
+
+@pytest.fixture
+def cut_once(monkeypatch):
+    """The first query on the customers table fails as a PostgreSQL shutdown cuts a running request; later ones
+    answer (once armed, after the test's data is made). Counts the queries that reached that table."""
+    from django.db.backends import utils
+
+    real = utils.CursorWrapper.execute
+    state = {"armed": False, "cut": False, "hits": 0}
+
+    def execute(self, sql, params=None):
+        if state["armed"] and "customers_customer" in sql:
+            state["hits"] += 1
+            if not state["cut"]:
+                state["cut"] = True
+                exc = OperationalError("terminating connection due to administrator command")
+                exc.__cause__ = psycopg.OperationalError("terminating connection due to administrator command")
+                raise exc
+        return real(self, sql, params)
+
+    monkeypatch.setattr(utils.CursorWrapper, "execute", execute)
+    return state
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_cut_half_way_by_a_restart_runs_once_more_and_gets_its_answer(client, am_user, customer_factory,
+                                                                             cut_once, settings):
+    settings.KEHU_DB_WAIT_SECONDS = 5
+    customer_factory(code="W1", name="等待测试有限公司", owner=am_user)
+    client.force_login(am_user)
+    cut_once["armed"] = True
+    response = client.get("/api/customers/")
+    assert response.status_code == 200 and "等待测试有限公司" in response.content.decode()
+    assert cut_once["cut"] and cut_once["hits"] >= 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_cut_half_way_is_answered_503_and_not_sent_again(client, am_user, customer_factory, cut_once,
+                                                                 settings):
+    settings.KEHU_DB_WAIT_SECONDS = 5
+    customer = customer_factory(code="W2", name="写入测试有限公司", owner=am_user)
+    client.force_login(am_user)
+    cut_once["armed"] = True
+    response = client.patch(f"/api/customers/{customer.pk}/", {"notes": "改", "version": 1, "reason": "测试"},
+                            content_type="application/json")
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert cut_once["hits"] == 1  # one attempt: whether to send a write again is its author's call
