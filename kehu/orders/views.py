@@ -87,29 +87,38 @@ def _quote_from_form(request, form: OrderForm):
     return quote, customer_id
 
 
-@login_required
-@permission_required("orders.add_order", raise_exception=True)
-def order_create_view(request: HttpRequest) -> HttpResponse:
-    initial = {"customer_code": request.GET.get("customer", "")}
-    form = OrderForm(request.POST or None, initial=initial)
+def _order_form_page(request, form, save, context: dict) -> HttpResponse:
+    """Entry and correction alike: "计算价格与条款" shows the quote; "保存" calls `save(customer_id, data)`, which
+    returns the success message and the order to show; a refusal is put beside the form and nothing is saved."""
     quote = None
     if request.method == "POST" and form.is_valid():
         quote, customer_id = _quote_from_form(request, form)
         if quote is not None and request.POST.get("action") == "save":
-            d = form.cleaned_data
             try:
-                order = order_services.order_create(
-                    actor=request.user, customer_id=customer_id, lines=form.lines(), order_date=d["order_date"],
-                    is_rush=d["is_rush"], special_requirements=d["special_requirements"],
-                    from_stock=d["from_stock"], note=d["note"])
+                message, order = save(customer_id, form.cleaned_data)
             except (ValidationError, ServiceError) as exc:
                 apply_service_error(form, exc)
                 quote = None
             else:
-                messages.success(request, _("订单 %(n)s 已保存为草稿。") % {"n": order.number})
+                messages.success(request, message)
                 return redirect("orders:order_detail", pk=order.pk)
     template = "orders/_quote.html" if request.htmx else "orders/order_form.html"
-    return render(request, template, {"form": form, "quote": quote})
+    return render(request, template, {**context, "form": form, "quote": quote})
+
+
+@login_required
+@permission_required("orders.add_order", raise_exception=True)
+def order_create_view(request: HttpRequest) -> HttpResponse:
+    form = OrderForm(request.POST or None, initial={"customer_code": request.GET.get("customer", "")})
+
+    def save(customer_id, d):
+        order = order_services.order_create(
+            actor=request.user, customer_id=customer_id, lines=form.lines(), order_date=d["order_date"],
+            is_rush=d["is_rush"], special_requirements=d["special_requirements"], from_stock=d["from_stock"],
+            note=d["note"])
+        return _("订单 %(n)s 已保存为草稿。") % {"n": order.number}, order
+
+    return _order_form_page(request, form, save, {})
 
 
 @login_required
@@ -125,25 +134,15 @@ def order_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
                        % {"n": len(lines), "m": LINE_ROWS})
         return redirect("orders:order_detail", pk=order.pk)
     form = OrderEditForm(request.POST or None, initial=OrderEditForm.initial_for(order, lines))
-    quote = None
-    if request.method == "POST" and form.is_valid():
-        quote, _customer_id = _quote_from_form(request, form)
-        if quote is not None and request.POST.get("action") == "save":
-            d = form.cleaned_data
-            try:
-                order_services.order_update(
-                    actor=request.user, order_id=order.pk, version=d["version"], lines=form.lines(),
-                    order_date=d["order_date"], is_rush=d["is_rush"], special_requirements=d["special_requirements"],
-                    from_stock=d["from_stock"], note=d["note"], reason=d["reason"])
-            except (ValidationError, ServiceError) as exc:
-                apply_service_error(form, exc)
-                quote = None
-            else:
-                messages.success(request, _("订单 %(n)s 已修改，价格与条款已按客户类别重新计算。")
-                                 % {"n": order.number})
-                return redirect("orders:order_detail", pk=order.pk)
-    template = "orders/_quote.html" if request.htmx else "orders/order_form.html"
-    return render(request, template, {"form": form, "quote": quote, "order": order})
+
+    def save(_customer_id, d):
+        order_services.order_update(
+            actor=request.user, order_id=order.pk, version=d["version"], lines=form.lines(),
+            order_date=d["order_date"], is_rush=d["is_rush"], special_requirements=d["special_requirements"],
+            from_stock=d["from_stock"], note=d["note"], reason=d["reason"])
+        return _("订单 %(n)s 已修改，价格与条款已按客户类别重新计算。") % {"n": order.number}, order
+
+    return _order_form_page(request, form, save, {"order": order})
 
 
 def _order_or_404(request, pk: int):
